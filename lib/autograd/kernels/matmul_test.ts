@@ -1,0 +1,193 @@
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { gemm, KC, MC, NC } from "./matmul.ts";
+
+function assert(cond: unknown, msg?: string): asserts cond {
+  ok(cond, msg);
+}
+function assertEquals<T>(actual: T, expected: T): void {
+  deepStrictEqual(actual, expected);
+}
+/** Runs `fn`, asserts it throws an Error (whose message contains `includes`), returns it. */
+function assertThrows(fn: () => unknown, _cls: ErrorConstructor, includes?: string): Error {
+  try {
+    fn();
+  } catch (e) {
+    assert(e instanceof Error, "expected an Error");
+    if (includes) {
+      assert(e.message.includes(includes), `message "${e.message}" lacks "${includes}"`);
+    }
+    return e;
+  }
+  throw new Error("expected function to throw");
+}
+/** Tiny seeded PRNG (mulberry32) so the tests are reproducible. */
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randArray(rand: () => number, len: number): Float32Array {
+  const out = new Float32Array(len);
+  for (let i = 0; i < len; i++) out[i] = rand() * 2 - 1;
+  return out;
+}
+
+/** Naive float64 reference: returns op(A)·op(B) (+ c0 when given). */
+function refGemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c0?: Float32Array,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = c0 ? c0[i * n + j] : 0;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[p * m + i] : a[i * k + p];
+        const bv = transB ? b[j * k + p] : b[p * n + j];
+        s += av * bv;
+      }
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+function assertClose(actual: Float32Array, expected: Float64Array, k: number, what: string) {
+  assertEquals(actual.length >= expected.length, true);
+  // Inputs are in [-1, 1]; float32 rounding of the result plus accumulation error.
+  const tol = 1e-5 * (k + 1) + 1e-6;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= tol * Math.max(1, Math.abs(expected[i])))) {
+      throw new Error(`${what}: index ${i}: got ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+const combos: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+
+Deno.test("gemm matches float64 reference for odd sizes, all transpose combos", () => {
+  const rand = mulberry32(1234);
+  const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 37];
+  for (const [ta, tb] of combos) {
+    for (let trial = 0; trial < 40; trial++) {
+      const m = sizes[Math.floor(rand() * sizes.length)];
+      const n = sizes[Math.floor(rand() * sizes.length)];
+      const k = sizes[Math.floor(rand() * sizes.length)];
+      const a = randArray(rand, m * k);
+      const b = randArray(rand, k * n);
+      const c = new Float32Array(m * n).fill(NaN); // overwritten, NaN must not leak
+      gemm(ta, tb, m, n, k, a, b, c);
+      assertClose(c, refGemm(ta, tb, m, n, k, a, b), k, `ta=${ta} tb=${tb} ${m}x${n}x${k}`);
+    }
+  }
+});
+
+Deno.test("gemm exhaustive small sizes 1..9", () => {
+  const rand = mulberry32(99);
+  for (const [ta, tb] of combos) {
+    for (let m = 1; m <= 9; m++) {
+      for (let n = 1; n <= 9; n++) {
+        for (const k of [1, 2, 5, 9]) {
+          const a = randArray(rand, m * k);
+          const b = randArray(rand, k * n);
+          const c = new Float32Array(m * n);
+          gemm(ta, tb, m, n, k, a, b, c);
+          assertClose(c, refGemm(ta, tb, m, n, k, a, b), k, `ta=${ta} tb=${tb} ${m}x${n}x${k}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("gemm accumulate adds into C", () => {
+  const rand = mulberry32(7);
+  for (const [ta, tb] of combos) {
+    const m = 11, n = 23, k = 19;
+    const a = randArray(rand, m * k);
+    const b = randArray(rand, k * n);
+    const c0 = randArray(rand, m * n);
+    const c = c0.slice();
+    gemm(ta, tb, m, n, k, a, b, c, true);
+    assertClose(c, refGemm(ta, tb, m, n, k, a, b, c0), k, `accumulate ta=${ta} tb=${tb}`);
+  }
+});
+
+Deno.test("gemm crosses every cache-block boundary (m > MC, n > NC, k > KC)", () => {
+  const rand = mulberry32(2024);
+  const cases: [number, number, number][] = [
+    [MC + 3, 5, KC + 7],
+    [6, NC + 5, 3],
+    [MC + 1, 9, 2 * KC + 1],
+  ];
+  for (const [ta, tb] of combos) {
+    for (const [m, n, k] of cases) {
+      const a = randArray(rand, m * k);
+      const b = randArray(rand, k * n);
+      const c0 = randArray(rand, m * n);
+      const c = c0.slice();
+      gemm(ta, tb, m, n, k, a, b, c, true);
+      assertClose(c, refGemm(ta, tb, m, n, k, a, b, c0), k, `ta=${ta} tb=${tb} ${m}x${n}x${k}`);
+      gemm(ta, tb, m, n, k, a, b, c, false);
+      assertClose(c, refGemm(ta, tb, m, n, k, a, b), k, `ta=${ta} tb=${tb} ${m}x${n}x${k}`);
+    }
+  }
+});
+
+Deno.test("gemm leaves elements past m*n untouched and handles k = 0", () => {
+  const a = new Float32Array([1, 2, 3, 4]);
+  const b = new Float32Array([5, 6, 7, 8]);
+  const c = new Float32Array(5).fill(-1);
+  gemm(false, false, 2, 2, 2, a, b, c);
+  assertEquals(Array.from(c), [19, 22, 43, 50, -1]);
+  const z = new Float32Array(6).fill(3);
+  gemm(false, false, 2, 3, 0, new Float32Array(0), new Float32Array(0), z);
+  assertEquals(Array.from(z), [0, 0, 0, 0, 0, 0]);
+  gemm(false, false, 2, 3, 0, new Float32Array(0), new Float32Array(0), z.fill(3), true);
+  assertEquals(Array.from(z), [3, 3, 3, 3, 3, 3]);
+});
+
+Deno.test("gemm is deterministic", () => {
+  const rand = mulberry32(5);
+  const m = 70, n = 90, k = 300;
+  const a = randArray(rand, m * k);
+  const b = randArray(rand, k * n);
+  const c1 = new Float32Array(m * n);
+  const c2 = new Float32Array(m * n);
+  gemm(false, true, m, n, k, a, b, c1);
+  gemm(false, true, m, n, k, a, b, c2);
+  assert(c1.every((v, i) => Object.is(v, c2[i])));
+});
+
+Deno.test("gemm throws clear errors on bad sizes", () => {
+  const e = assertThrows(
+    () =>
+      gemm(false, false, 2, 2, 3, new Float32Array(5), new Float32Array(6), new Float32Array(4)),
+    Error,
+  );
+  assert(e.message.includes("gemm") && e.message.includes("m=2"), e.message);
+  assertThrows(
+    () =>
+      gemm(false, false, 2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(3)),
+    Error,
+    "c needs",
+  );
+  assertThrows(
+    () =>
+      gemm(false, false, -1, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(3)),
+    Error,
+    "non-negative",
+  );
+});
