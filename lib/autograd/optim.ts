@@ -1,0 +1,175 @@
+/**
+ * Optimizers: rules that turn gradients into parameter updates. Each keeps whatever per-parameter
+ * state it needs (velocities, moment estimates) and updates `param.data` in place.
+ *
+ * @module
+ */
+
+import type { Tensor } from "./tensor.ts";
+
+/** The base of every optimizer. */
+export abstract class Optimizer {
+  /** The tensors this optimizer updates. */
+  readonly params: readonly Tensor[];
+  /** The learning rate; schedules change it between steps. */
+  lr: number;
+  /** How many updates have been applied. */
+  stepCount = 0;
+
+  /** Optimises `params` with learning rate `lr`. */
+  constructor(params: readonly Tensor[], lr: number) {
+    if (!(lr > 0)) throw new Error(`optimizer: learning rate must be positive, got ${lr}`);
+    this.params = params;
+    this.lr = lr;
+  }
+
+  /** Clears every parameter's gradient (call before each backward pass). */
+  zeroGrad(): void {
+    for (const p of this.params) p.zeroGrad();
+  }
+
+  /** Applies one update from the current gradients. Parameters without a gradient are skipped. */
+  step(): void {
+    this.stepCount++;
+    this.params.forEach((p, i) => {
+      if (p.grad !== null) this.update(p.data, p.grad, i);
+    });
+  }
+
+  /** Updates one parameter's values from its gradient. */
+  protected abstract update(value: Float32Array, grad: Float32Array, index: number): void;
+}
+
+/** Options of {@link SGD}. */
+export interface SgdOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Momentum coefficient (0: plain SGD). */
+  momentum?: number;
+  /** L2 penalty added to the gradient. */
+  weightDecay?: number;
+  /** Use Nesterov momentum. */
+  nesterov?: boolean;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum: v ← μ·v + g; p ← p − lr·v
+ * (PyTorch's formulation; Nesterov uses g + μ·v as the step).
+ */
+export class SGD extends Optimizer {
+  readonly #momentum: number;
+  readonly #weightDecay: number;
+  readonly #nesterov: boolean;
+  readonly #velocity: (Float32Array | null)[];
+
+  /** Optimises `params`. */
+  constructor(params: readonly Tensor[], options: SgdOptions) {
+    super(params, options.lr);
+    this.#momentum = options.momentum ?? 0;
+    this.#weightDecay = options.weightDecay ?? 0;
+    this.#nesterov = options.nesterov ?? false;
+    this.#velocity = params.map(() => null);
+  }
+
+  protected update(value: Float32Array, grad: Float32Array, index: number): void {
+    const mu = this.#momentum;
+    const wd = this.#weightDecay;
+    const lr = this.lr;
+    if (mu === 0) {
+      for (let i = 0; i < value.length; i++) value[i] -= lr * (grad[i] + wd * value[i]);
+      return;
+    }
+    const v = this.#velocity[index] ??= new Float32Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const g = grad[i] + wd * value[i];
+      v[i] = mu * v[i] + g;
+      value[i] -= lr * (this.#nesterov ? g + mu * v[i] : v[i]);
+    }
+  }
+}
+
+/** Options of {@link Adam} and {@link AdamW}. */
+export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
+  lr?: number;
+  /** Decay of the first-moment estimate (default 0.9). */
+  beta1?: number;
+  /** Decay of the second-moment estimate (default 0.999). */
+  beta2?: number;
+  /** Added to the denominator for stability (default 1e-8). */
+  eps?: number;
+  /** Weight decay: an L2 term in the gradient for Adam, decoupled shrinkage for AdamW. */
+  weightDecay?: number;
+}
+
+/**
+ * Adam (Kingma & Ba, 2015): per-parameter steps scaled by running estimates of the gradient's
+ * mean (m) and uncentred variance (v), with bias correction for their zero start.
+ */
+export class Adam extends Optimizer {
+  readonly #beta1: number;
+  readonly #beta2: number;
+  readonly #eps: number;
+  readonly #weightDecay: number;
+  readonly #decoupled: boolean;
+  readonly #m: (Float32Array | null)[];
+  readonly #v: (Float32Array | null)[];
+
+  /** Optimises `params`. */
+  constructor(params: readonly Tensor[], options: AdamOptions = {}, decoupled = false) {
+    super(params, options.lr ?? 1e-3);
+    this.#beta1 = options.beta1 ?? 0.9;
+    this.#beta2 = options.beta2 ?? 0.999;
+    this.#eps = options.eps ?? 1e-8;
+    this.#weightDecay = options.weightDecay ?? 0;
+    this.#decoupled = decoupled;
+    this.#m = params.map(() => null);
+    this.#v = params.map(() => null);
+  }
+
+  protected update(value: Float32Array, grad: Float32Array, index: number): void {
+    const b1 = this.#beta1;
+    const b2 = this.#beta2;
+    const m = this.#m[index] ??= new Float32Array(value.length);
+    const v = this.#v[index] ??= new Float32Array(value.length);
+    const correction1 = 1 - Math.pow(b1, this.stepCount);
+    const correction2 = 1 - Math.pow(b2, this.stepCount);
+    const stepSize = this.lr / correction1;
+    const wd = this.#weightDecay;
+    const l2 = this.#decoupled ? 0 : wd;
+    const shrink = this.#decoupled ? 1 - this.lr * wd : 1;
+    for (let i = 0; i < value.length; i++) {
+      const g = grad[i] + l2 * value[i];
+      m[i] = b1 * m[i] + (1 - b1) * g;
+      v[i] = b2 * v[i] + (1 - b2) * g * g;
+      value[i] = value[i] * shrink - stepSize * m[i] / (Math.sqrt(v[i] / correction2) + this.#eps);
+    }
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter, 2019): Adam whose weight decay shrinks the weights directly
+ * (p ← p·(1 − lr·λ)) instead of adding λ·p to the gradient, where Adam's scaling would weaken it.
+ */
+export class AdamW extends Adam {
+  /** Optimises `params`; `weightDecay` defaults to 0.01. */
+  constructor(params: readonly Tensor[], options: AdamOptions = {}) {
+    super(params, { weightDecay: 0.01, ...options }, true);
+  }
+}
+
+/**
+ * Cosine learning-rate schedule with linear warm-up: rises from 0 to `base` over `warmup` steps,
+ * then follows half a cosine down to `min` at `total` steps.
+ */
+export function cosineSchedule(
+  step: number,
+  total: number,
+  base: number,
+  warmup = 0,
+  min = 0,
+): number {
+  if (step < warmup) return base * (step + 1) / warmup;
+  const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
+  return min + 0.5 * (base - min) * (1 + Math.cos(Math.PI * progress));
+}
