@@ -1,0 +1,35 @@
+/**
+ * Data for the book: resolving and checking files (cache, mirror, URL), the IDX format, MNIST,
+ * and shuffled minibatches.
+ *
+ * @module
+ */
+
+export {
+  type Asset,
+  AssetNotFoundError,
+  cacheDirFor,
+  ChecksumError,
+  type ChecksumReport,
+  mirrorDirsFor,
+  projectRoot,
+  resolveAsset,
+  type ResolveOptions,
+  sha256File,
+  verifyChecksums,
+} from "./assets.ts";
+export { type IdxArray, parseIdx, readIdx } from "./idx.ts";
+export {
+  loadMnist,
+  type Mnist,
+  MNIST_CLASSES,
+  MNIST_PIXELS,
+  MNIST_SHA256,
+  MNIST_SIDE,
+  mnistAsset,
+  type MnistFile,
+  mnistNpmDir,
+  type MnistOptions,
+  type MnistSplit,
+} from "./mnist.ts";
+export { type Minibatch, minibatches, shuffledIndices } from "./batches.ts";
