@@ -1,0 +1,20 @@
+/**
+ * Fast numeric kernels for the from-scratch autograd engine: GEMM, im2col
+ * convolution and pooling, all on contiguous row-major `Float32Array`s.
+ *
+ * @module
+ */
+
+export { gemm, KC, MC, MR, NC, NR } from "./matmul.ts";
+export {
+  avgPool2dBackward,
+  avgPool2dForward,
+  col2im,
+  conv2dBackward,
+  conv2dForward,
+  conv2dOutputSize,
+  im2col,
+  maxPool2dBackward,
+  maxPool2dForward,
+  type Shape4,
+} from "./conv.ts";
