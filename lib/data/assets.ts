@@ -156,7 +156,12 @@ export async function resolveAsset(asset: Asset, options: ResolveOptions = {}): 
     const actual = await sha256File(cachePath);
     if (actual === expected) return cachePath;
     const aside = `${cachePath}.corrupt`;
-    await Deno.rename(cachePath, aside);
+    try {
+      await Deno.rename(cachePath, aside);
+    } catch (e) {
+      // Another process may have moved it first; anything else is a real problem.
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
     const note = `cached file ${cachePath} failed its SHA-256 check (expected ${expected}, ` +
       `actual ${actual}); moved it to ${aside} and resolving "${asset.name}" again`;
     log(`note: ${note}`);
