@@ -1,0 +1,126 @@
+/**
+ * Showing figures and rich output in both of the book's modes.
+ *
+ * - In the Deno Jupyter kernel, `show()` / `display()` send a `display_data` message (PNG for
+ *   {@linkcode Figure}s, plotly JSON + HTML for {@linkcode PlotlyFigure}s).
+ * - Anywhere else (`deno task chapterN`, tests), figures are written to files (`.png`, or `.html`
+ *   for plotly) and the path is printed; text and markdown are printed.
+ *
+ * @module
+ */
+import { Figure, type MediaBundle } from "./figure.ts";
+import { PlotlyFigure } from "./plotly.ts";
+import { crc32 } from "./png.ts";
+import { dirname, relative } from "./_path.ts";
+import { figureDir } from "./paths.ts";
+
+/** True when running inside the Deno Jupyter kernel (`Deno.jupyter` is usable). */
+export function inJupyter(): boolean {
+  try {
+    return typeof Deno.jupyter?.broadcast === "function";
+  } catch {
+    return false; // Deno throws on access outside `deno jupyter`.
+  }
+}
+
+/** Options for {@linkcode show}. */
+export interface ShowOptions {
+  /**
+   * Also save here (in Jupyter), or save here instead of the default (elsewhere). `.png` for
+   * figures, `.html` for plotly figures; parent directories are created.
+   */
+  file?: string;
+  /** Do not print the saved file's path (script mode). */
+  quiet?: boolean;
+}
+
+/** Something `show()` can display. */
+export type Showable = Figure | PlotlyFigure;
+
+/** A file-name slug of a title (`"Train loss (MLP)"` → `"train-loss-mlp"`). */
+export function slug(title: string): string {
+  return title.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")
+    .slice(0, 60);
+}
+
+/** Default file for a figure: `<figureDir()>/<title slug or content hash>.<ext>`. */
+export function defaultFigureFile(fig: Showable): string {
+  const ext = fig instanceof PlotlyFigure ? "html" : "png";
+  const body = fig instanceof PlotlyFigure ? JSON.stringify([fig.data, fig.layout]) : fig.svg;
+  const name = slug(fig.title) ||
+    `figure-${crc32(new TextEncoder().encode(body)).toString(16).padStart(8, "0")}`;
+  return `${figureDir()}/${name}.${ext}`;
+}
+
+/** Writes a figure's PNG (or plotly HTML page) to `file`, creating directories. */
+export async function saveFigure(fig: Showable, file: string): Promise<string> {
+  await Deno.mkdir(dirname(file), { recursive: true });
+  if (fig instanceof PlotlyFigure) await Deno.writeTextFile(file, fig.page());
+  else await Deno.writeFile(file, await fig.png());
+  return file;
+}
+
+function printable(path: string): string {
+  const rel = relative(Deno.cwd(), path);
+  return rel.startsWith("../../..") ? path : rel;
+}
+
+/**
+ * Shows a figure: displayed inline in Jupyter, saved to a file (path printed) elsewhere.
+ *
+ * @returns the file written, if any.
+ */
+export async function show(fig: Showable, options: ShowOptions = {}): Promise<string | undefined> {
+  if (inJupyter()) {
+    const { data, metadata } = await fig.mediaBundle();
+    await Deno.jupyter.broadcast("display_data", { data, metadata, transient: {} });
+    if (options.file) await saveFigure(fig, options.file);
+    return options.file;
+  }
+  const file = await saveFigure(fig, options.file ?? defaultFigureFile(fig));
+  if (!options.quiet) {
+    console.log(`[figure] ${fig.title ? `${fig.title}: ` : ""}${printable(file)}`);
+  }
+  return file;
+}
+
+/**
+ * Displays a raw media bundle (`{"text/markdown": "…"}`, `{"image/png": base64}`, …). Outside
+ * Jupyter it degrades to text: markdown or plain text is printed, images are saved under
+ * `figureDir()` and their path printed, HTML is summarised.
+ */
+export async function displayMedia(data: MediaBundle, metadata: MediaBundle = {}): Promise<void> {
+  if (inJupyter()) {
+    await Deno.jupyter.broadcast("display_data", { data, metadata, transient: {} });
+    return;
+  }
+  for (const [mime, ext] of [["image/png", "png"], ["image/jpeg", "jpg"], ["image/gif", "gif"]]) {
+    const b64 = data[mime];
+    if (typeof b64 === "string") {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const file = `${figureDir()}/image-${crc32(bytes).toString(16).padStart(8, "0")}.${ext}`;
+      await Deno.mkdir(dirname(file), { recursive: true });
+      await Deno.writeFile(file, bytes);
+      console.log(`[image] ${printable(file)}`);
+      return;
+    }
+  }
+  const svg = data["image/svg+xml"];
+  if (typeof svg === "string") {
+    const bytes = new TextEncoder().encode(svg);
+    const file = `${figureDir()}/image-${crc32(bytes).toString(16).padStart(8, "0")}.svg`;
+    await Deno.mkdir(dirname(file), { recursive: true });
+    await Deno.writeFile(file, bytes);
+    console.log(`[image] ${printable(file)}`);
+    return;
+  }
+  const text = data["text/markdown"] ?? data["text/plain"];
+  if (typeof text === "string") console.log(text);
+  else if (typeof data["text/html"] === "string") console.log("[html output: shown in Jupyter]");
+  else console.log(`[display: ${Object.keys(data).join(", ")}]`);
+}
+
+/** Displays markdown (Jupyter) or prints it (elsewhere). */
+export function markdown(text: string): Promise<void> {
+  return displayMedia({ "text/markdown": text, "text/plain": text });
+}
