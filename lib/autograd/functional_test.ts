@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
-import { avgPool2d, conv2d, dropout, maxPool2d } from "./functional.ts";
+import { avgPool2d, batchNorm, conv2d, dropout, maxPool2d } from "./functional.ts";
 import { gradcheck } from "./gradcheck.ts";
 import { Rng } from "./random.ts";
 import { type Tensor, tensor } from "./tensor.ts";
@@ -97,4 +97,31 @@ Deno.test("dropout keeps the expected value and is the identity in evaluation", 
   // The gradient flows exactly where values were kept, scaled like them.
   assertEquals(Array.from(x.grad!), Array.from(y.data));
   assertEquals(dropout(x, 0.3, new Rng(1), false), x);
+});
+
+Deno.test("fused batchNorm matches tf.moments + tf.batchNorm, in training and with fixed stats", async () => {
+  const rng = new Rng(12);
+  const x = randomTensor([4, 3, 3, 2], rng, -2, 3);
+  const gamma = randomTensor([3], rng, 0.5, 1.5);
+  const beta = randomTensor([3], rng);
+  await checkBoth(
+    "batchNorm (batch statistics)",
+    (x, g, b) => batchNorm(x, g, b).y,
+    (x, g, b) => {
+      const nhwc = toNhwc(x);
+      const { mean, variance } = tf.moments(nhwc, [0, 1, 2]);
+      return toNchw(tf.batchNorm(nhwc, mean, variance, b, g, 1e-5));
+    },
+    [x, gamma, beta],
+  );
+  const mean = new Float32Array([0.1, -0.2, 0.3]);
+  const variance = new Float32Array([0.5, 1.5, 2]);
+  await checkBoth(
+    "batchNorm (fixed statistics)",
+    (x, g, b) => batchNorm(x, g, b, 1e-5, { mean, variance }).y,
+    (x, g, b) =>
+      toNchw(tf.batchNorm(toNhwc(x), tf.tensor1d(mean), tf.tensor1d(variance), b, g, 1e-5)),
+    [x, gamma, beta],
+  );
+  assertThrows(() => batchNorm(x, beta, tensor([1, 2])), "batchNorm: input [4,3,3,2]");
 });

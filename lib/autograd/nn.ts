@@ -8,11 +8,11 @@
  * @module
  */
 
-import { avgPool2d, conv2d, dropout, flatten, maxPool2d } from "./functional.ts";
+import { avgPool2d, batchNorm, conv2d, dropout, flatten, maxPool2d } from "./functional.ts";
 import { constantParameter, heNormal } from "./init.ts";
 import { formatShape } from "./ndarray.ts";
 import type { Rng } from "./random.ts";
-import { noGrad, Tensor, zeros } from "./tensor.ts";
+import { Tensor, zeros } from "./tensor.ts";
 
 /** The base of every layer. */
 export abstract class Module {
@@ -282,7 +282,7 @@ export class GELU extends Module {
  * Batch normalisation (Ioffe & Szegedy, 2015) over the feature axis 1 of [n, features] or
  * [n, channels, h, w] inputs: each feature is standardised with the batch's mean and variance in
  * training (and running averages of them in evaluation), then scaled and shifted by learned
- * `gamma` and `beta`. Written with ordinary tensor ops, so autograd derives its backward.
+ * `gamma` and `beta`. Uses the fused {@link batchNorm} operation.
  */
 export class BatchNorm extends Module {
   /** Learned scale, [features]. */
@@ -306,38 +306,22 @@ export class BatchNorm extends Module {
     );
   }
 
-  /** Normalises `x`. */
+  /** Normalises `x` with batch statistics (training) or the running ones (evaluation). */
   forward(x: Tensor): Tensor {
-    if ((x.rank !== 2 && x.rank !== 4) || x.shape[1] !== this.features) {
-      throw new Error(
-        `BatchNorm: expected [n,${this.features}] or [n,${this.features},h,w], got ${
-          formatShape(x.shape)
-        }`,
-      );
-    }
-    const axes = x.rank === 2 ? [0] : [0, 2, 3];
-    const statShape = x.rank === 2 ? [1, this.features] : [1, this.features, 1, 1];
-    let mean: Tensor;
-    let variance: Tensor;
     if (this.training) {
-      mean = x.mean(axes, true);
-      const centered = x.sub(mean);
-      variance = centered.mul(centered).mean(axes, true);
+      const { y, mean, variance } = batchNorm(x, this.gamma, this.beta, this.eps);
       const count = x.size / this.features;
-      noGrad(() => {
-        const m = this.momentum;
-        for (let c = 0; c < this.features; c++) {
-          this.runningMean.data[c] = (1 - m) * this.runningMean.data[c] + m * mean.data[c];
-          const unbiased = variance.data[c] * count / Math.max(count - 1, 1);
-          this.runningVar.data[c] = (1 - m) * this.runningVar.data[c] + m * unbiased;
-        }
-      });
-      const normalized = centered.div(variance.add(this.eps).sqrt());
-      return normalized.mul(this.gamma.reshape(statShape)).add(this.beta.reshape(statShape));
+      const m = this.momentum;
+      for (let c = 0; c < this.features; c++) {
+        this.runningMean.data[c] = (1 - m) * this.runningMean.data[c] + m * mean[c];
+        const unbiased = variance[c] * count / Math.max(count - 1, 1);
+        this.runningVar.data[c] = (1 - m) * this.runningVar.data[c] + m * unbiased;
+      }
+      return y;
     }
-    mean = this.runningMean.reshape(statShape);
-    variance = this.runningVar.reshape(statShape);
-    const normalized = x.sub(mean).div(variance.add(this.eps).sqrt());
-    return normalized.mul(this.gamma.reshape(statShape)).add(this.beta.reshape(statShape));
+    return batchNorm(x, this.gamma, this.beta, this.eps, {
+      mean: this.runningMean.data,
+      variance: this.runningVar.data,
+    }).y;
   }
 }

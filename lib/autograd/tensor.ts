@@ -275,7 +275,16 @@ export class Tensor {
 
   /** max(0, x). */
   relu(): Tensor {
-    return unaryOp(this, "relu", (x) => (x > 0 ? x : 0), (g, x) => (x > 0 ? g : 0));
+    // Written out rather than through unaryOp: ReLU runs on every activation of every network,
+    // and a direct loop is several times faster than a call per element.
+    const input = this.data;
+    const out = new Float32Array(input.length);
+    for (let i = 0; i < input.length; i++) out[i] = input[i] > 0 ? input[i] : 0;
+    return makeResult(out, this.shape, "relu", [this], (g) => {
+      const dx = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = input[i] > 0 ? g[i] : 0;
+      return [dx];
+    });
   }
 
   /** 1 / (1 + e^-x). */
