@@ -11,8 +11,8 @@
 import { Figure, type MediaBundle } from "./figure.ts";
 import { PlotlyFigure } from "./plotly.ts";
 import { crc32 } from "./png.ts";
-import { dirname, relative } from "./_path.ts";
-import { figureDir } from "./paths.ts";
+import { dirname, relative, resolve } from "./_path.ts";
+import { figureDir, repoRoot } from "./paths.ts";
 
 /** True when running inside the Deno Jupyter kernel (`Deno.jupyter` is usable). */
 export function inJupyter(): boolean {
@@ -60,9 +60,10 @@ export async function saveFigure(fig: Showable, file: string): Promise<string> {
   return file;
 }
 
+/** A path for messages: relative to the repository root when inside it, else as given. */
 function printable(path: string): string {
-  const rel = relative(Deno.cwd(), path);
-  return rel.startsWith("../../..") ? path : rel;
+  const rel = relative(repoRoot(), resolve(path));
+  return rel.startsWith("..") ? path : rel;
 }
 
 /**

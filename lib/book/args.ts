@@ -1,0 +1,50 @@
+/**
+ * How a chapter learns how it is being run: quick mode and extra arguments, the same way in
+ * Jupyter, `deno task chapterN` and tests.
+ *
+ * Quick mode is on when `--quick` is among `Deno.args` (script runs: `deno task chapter1 --quick`)
+ * or the environment has `BOOK_QUICK=1` (how the notebook executor and tests pass it to the
+ * kernel).
+ *
+ * ```ts
+ * import { chapterArgs, runsDir } from "../../lib/book/args.ts";
+ * const { quick } = chapterArgs();
+ * const out = runsDir("chapter1");
+ * ```
+ *
+ * @module
+ */
+import { repoRoot } from "../viz/paths.ts";
+
+/** What a chapter was asked to do. */
+export interface ChapterArgs {
+  /** Small, seconds-long run (tests, CI). */
+  quick: boolean;
+  /** Remaining arguments (without `--quick` and the notebook path). */
+  args: string[];
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True for `"1"`, `"true"`, `"yes"` (any case). */
+export function truthy(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes)$/i.test(value.trim());
+}
+
+/** Reads quick mode and extra arguments from `argv` (default `Deno.args`) and `BOOK_QUICK`. */
+export function chapterArgs(argv: readonly string[] = Deno.args): ChapterArgs {
+  const quick = argv.includes("--quick") || truthy(env("BOOK_QUICK"));
+  const args = argv.filter((a) => a !== "--quick" && !a.endsWith(".ipynb"));
+  return { quick, args };
+}
+
+/** Absolute path under the repository's git-ignored `runs/` folder, e.g. `runsDir("chapter1")`. */
+export function runsDir(...parts: string[]): string {
+  return [`${repoRoot()}/runs`, ...parts].join("/");
+}

@@ -1,0 +1,191 @@
+/**
+ * The script runner behind `deno task chapterN`: runs a notebook's code cells without Jupyter.
+ *
+ * The code cells are concatenated into one module written next to the notebook (so relative
+ * imports and `deno.json` resolve exactly as in the kernel), type-checked with `deno check`
+ * (errors name the notebook cell), then imported in this process with the working directory set
+ * to the notebook's folder (as Jupyter does). The module is deleted afterwards.
+ *
+ * ```sh
+ * deno run -A lib/book/run.ts chapters/01-autograd/autograd.ipynb --quick
+ * deno run -A lib/book/run.ts --check-only chapters/01-autograd/autograd.ipynb
+ * ```
+ *
+ * Runner flags (before the notebook): `--check-only` (type-check, do not run), `--no-check` (run
+ * without type-checking). Everything after the notebook is left in `Deno.args` for the chapter;
+ * `--quick` also sets `BOOK_QUICK=1`. `BOOK_FIGURE_DIR` defaults to `runs/<chapter folder>/figures`.
+ *
+ * @module
+ */
+import { basename, dirname, fromFileUrl, relative, resolve } from "../viz/_path.ts";
+import { repoRoot } from "../viz/paths.ts";
+import { readNotebook } from "./notebook.ts";
+import {
+  bareLastValues,
+  findRedeclarations,
+  mapLocations,
+  type NotebookScript,
+  notebookToScript,
+} from "./script.ts";
+
+/** Options for {@linkcode runNotebookScript}. */
+export interface RunScriptOptions {
+  /** Type-check before running (default true). */
+  check?: boolean;
+  /** Run after checking (default true; false = check only). */
+  run?: boolean;
+  /** Arguments meant for the chapter (only `--quick` is looked at here). */
+  args?: string[];
+  /** Where messages go (default: stderr). */
+  log?: (line: string) => void;
+}
+
+const enc = new TextEncoder();
+const stderr = (line: string) => Deno.stderr.writeSync(enc.encode(`${line}\n`));
+
+/** The generated module's path for a notebook (hidden, per process, next to the notebook). */
+export function scriptPathFor(notebookPath: string): string {
+  const abs = resolve(notebookPath);
+  return `${dirname(abs)}/.${basename(abs)}.book-${Deno.pid}.ts`;
+}
+
+/** Builds the module for a notebook with the `Deno.jupyter` shim wired in. */
+export async function buildNotebookScript(
+  notebookPath: string,
+): Promise<{ script: NotebookScript; modulePath: string; name: string }> {
+  const abs = resolve(notebookPath);
+  const name = relative(Deno.cwd(), abs);
+  const nb = await readNotebook(abs);
+  const shim = fromFileUrl(new URL("./jupyter_shim.ts", import.meta.url));
+  let spec = relative(dirname(abs), shim);
+  if (!spec.startsWith(".")) spec = `./${spec}`;
+  const script = notebookToScript(nb, { shimSpecifier: spec, name: basename(abs) });
+  return { script, modulePath: scriptPathFor(abs), name };
+}
+
+/**
+ * Type-checks the module with `deno check`; on failure returns a message naming cells (book-rule
+ * violations first), else `undefined`.
+ */
+export async function checkScript(
+  script: NotebookScript,
+  modulePath: string,
+  name: string,
+): Promise<string | undefined> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["check", "--quiet", modulePath],
+    cwd: dirname(modulePath),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (out.success) return undefined;
+  const text = (new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr))
+    .replace(/\n*(error: Type checking failed\.)?\s*(Stack backtrace:[^]*)?$/, "");
+  const paths = [`file://${modulePath}`, modulePath];
+  const lines: string[] = [];
+  for (const r of findRedeclarations(text, script, paths)) {
+    lines.push(
+      `Book rule broken in ${name}: cell ${r.cells.at(-1)} re-declares \`${r.name}\`, ` +
+        `already declared in cell ${r.cells[0]}. Cells run as one module in script mode ` +
+        `(deno task chapterN), so every top-level name must be declared once: rename it.`,
+    );
+  }
+  lines.push(`Type check of ${name} failed:`, mapLocations(text.trimEnd(), script, paths, name));
+  return lines.join("\n");
+}
+
+/**
+ * Runs a notebook as a script. Returns the exit code (0 = success); errors are printed with
+ * notebook cell locations.
+ */
+export async function runNotebookScript(
+  notebookPath: string,
+  options: RunScriptOptions = {},
+): Promise<number> {
+  const log = options.log ?? stderr;
+  const { script, modulePath, name } = await buildNotebookScript(notebookPath);
+  const paths = [`file://${modulePath}`, modulePath];
+  const cleanup = () => {
+    try {
+      Deno.removeSync(modulePath);
+    } catch { /* already gone */ }
+  };
+  await Deno.writeTextFile(modulePath, script.source);
+  const onUnload = () => cleanup();
+  globalThis.addEventListener("unload", onUnload);
+  try {
+    for (const w of bareLastValues(script)) {
+      log(
+        `warning: ${name} cell ${w.cell} ends with the bare value \`${w.expr}\`; script runs do ` +
+          `not display it (use show() or console.log).`,
+      );
+    }
+    if (options.check ?? true) {
+      const problem = await checkScript(script, modulePath, name);
+      if (problem) {
+        log(problem);
+        return 1;
+      }
+    }
+    if (options.run === false) return 0;
+    const args = options.args ?? [];
+    if (args.includes("--quick")) Deno.env.set("BOOK_QUICK", "1");
+    if (!Deno.env.get("BOOK_FIGURE_DIR")) {
+      Deno.env.set(
+        "BOOK_FIGURE_DIR",
+        `${repoRoot()}/runs/${basename(dirname(modulePath))}/figures`,
+      );
+    }
+    const cwd = Deno.cwd();
+    const onRejection = (e: PromiseRejectionEvent) => {
+      e.preventDefault();
+      log(`Uncaught error in ${name}:\n${describe(e.reason, script, paths, name)}`);
+      cleanup();
+      Deno.exit(1);
+    };
+    globalThis.addEventListener("unhandledrejection", onRejection);
+    Deno.chdir(dirname(modulePath));
+    try {
+      await import(`file://${modulePath}`);
+    } catch (e) {
+      log(`Error in ${name}:\n${describe(e, script, paths, name)}`);
+      return 1;
+    } finally {
+      Deno.chdir(cwd);
+      globalThis.removeEventListener("unhandledrejection", onRejection);
+    }
+    return 0;
+  } finally {
+    globalThis.removeEventListener("unload", onUnload);
+    cleanup();
+  }
+}
+
+function describe(e: unknown, script: NotebookScript, paths: string[], name: string): string {
+  const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  return mapLocations(text, script, paths, name);
+}
+
+/** CLI: `deno run -A lib/book/run.ts [--check-only|--no-check] notebook.ipynb [chapter args]`. */
+export async function main(argv: string[]): Promise<number> {
+  let check = true;
+  let run = true;
+  let i = 0;
+  for (; i < argv.length && argv[i].startsWith("--"); i++) {
+    if (argv[i] === "--check-only") run = false;
+    else if (argv[i] === "--no-check") check = false;
+    else {
+      stderr(`unknown runner flag ${argv[i]} (flags for the chapter go after the notebook)`);
+      return 2;
+    }
+  }
+  const nb = argv[i];
+  if (!nb) {
+    stderr("usage: deno run -A lib/book/run.ts [--check-only|--no-check] notebook.ipynb [args]");
+    return 2;
+  }
+  return await runNotebookScript(nb, { check, run, args: argv.slice(i + 1) });
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
