@@ -1,0 +1,13 @@
+/**
+ * TensorFlow.js under Deno: the wasm backend made correct and fast for training, and model I/O.
+ *
+ * @module
+ */
+export { assertWasm, useWasm, type UseWasmOptions, withBackend } from "./backend.ts";
+export {
+  KERNEL_PATCHES,
+  type KernelPatch,
+  type PatchReason,
+  patchWasmKernels,
+  wasmKernelsPatched,
+} from "./patches.ts";
