@@ -11,3 +11,4 @@ export {
   patchWasmKernels,
   wasmKernelsPatched,
 } from "./patches.ts";
+export { fileIO, MODEL_JSON, registerFileRouter, WEIGHTS_BIN } from "./io.ts";
