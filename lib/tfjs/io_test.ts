@@ -63,9 +63,9 @@ Deno.test("fileIO round trip: identical predictions, custom layer, training cont
     if (manifest.format !== "layers-model") throw new Error(`format ${manifest.format}`);
     if (manifest.weightsManifest[0].paths[0] !== WEIGHTS_BIN) throw new Error("weights path");
     const bytes = (await Deno.stat(`${dir}/${WEIGHTS_BIN}`)).size;
-    // deno-lint-ignore no-explicit-any
     const expected = manifest.weightsManifest[0].weights.reduce(
-      (s: number, w: any) => s + 4 * w.shape.reduce((a: number, b: number) => a * b, 1),
+      (s: number, w: { shape: number[] }) =>
+        s + 4 * w.shape.reduce((a: number, b: number) => a * b, 1),
       0,
     );
     if (bytes !== expected) throw new Error(`weights.bin has ${bytes} bytes, manifest ${expected}`);
