@@ -5,22 +5,29 @@
  * - activations are NCHW: `x[((img * C + ch) * H + y) * W + x]`;
  * - convolution weights are `[outC, inC, kh, kw]`.
  *
- * Convolution is computed with **im2col + GEMM**. For each image, im2col
- * unrolls every receptive field into a column, giving a matrix
- * `col[inC*kh*kw, oh*ow]` (row `(ch*kh + ki)*kw + kj`, column `oy*ow + ox`).
- * Then, per image,
+ * Convolution is computed with **im2col + GEMM**. Images are processed in
+ * groups of `gs` (enough images for about 4096 output positions: 5 images of
+ * 28x28, 20 of 14x14, all of a small batch). im2col unrolls every receptive
+ * field of the group into a column, giving
  *
- * - forward:  `y_img[outC, oh*ow] = W[outC, inC*kh*kw] · col`
- * - backward: `dW += dy_img · colᵀ` and `dcol = Wᵀ · dy_img`, then col2im
- *   scatters `dcol` back onto `dx_img`.
+ *     col[inC*kh*kw, gs*oh*ow]   row (ch*kh + ki)*kw + kj,
+ *                                column img*oh*ow + oy*ow + ox
  *
- * This is the classic Caffe layout. It was chosen because (a) the GEMM output
- * `[outC, oh*ow]` is exactly the NCHW layout of one output image, so no
- * transpose is needed before or after, (b) im2col rows are contiguous runs of
- * an input row (a plain copy when `stride === 1`), and (c) working one image at
- * a time keeps the column buffer small enough to stay in cache (for a 16x14x14
- * input and a 3x3 kernel it is 144x196 floats ≈ 110 KiB) instead of streaming a
- * batch-sized matrix through memory. Scratch buffers are reused across calls.
+ * (the Caffe layout, with the group's images side by side). Then
+ *
+ * - forward:  `y_g[outC, gs*oh*ow] = W[outC, inC*kh*kw] · col`  (gemm NN)
+ * - backward: `dW += dy_g · colᵀ` (gemm NT) and `dcol = Wᵀ · dy_g`
+ *   (gemm TN), then col2im scatters `dcol` back onto `dx`.
+ *
+ * Why this layout: (a) `W` is used exactly as stored (`[outC, inC*kh*kw]`
+ * row-major), with no transposition of the weights or the gradient `dW`;
+ * (b) im2col rows are contiguous runs of input rows (a plain copy when
+ * `stride === 1`); (c) the GEMM output for one image, `[outC, oh*ow]`, is
+ * already NCHW, and for a group it only needs `outC*gs` contiguous row copies
+ * of `oh*ow` floats to become NCHW; (d) grouping makes the GEMMs wide
+ * (n ≈ 4096) so packing is amortised and the two-thread GEMM has enough work
+ * to split, while the column buffer stays a few MiB at most instead of
+ * growing with the batch. Scratch buffers are reused across calls.
  *
  * @module
  */
@@ -241,17 +248,60 @@ export function col2im(
   }
 }
 
-let colScratch = new Float32Array(0);
-let dcolScratch = new Float32Array(0);
-
-function scratchCol(size: number): Float32Array {
-  if (colScratch.length < size) colScratch = new Float32Array(size);
-  return colScratch;
+/**
+ * Images per im2col/GEMM group: enough that the GEMM has about
+ * {@link GROUP_COLS} columns (big GEMMs amortise packing and let the helper
+ * thread share the work) while the column buffer stays small.
+ */
+function groupSize(n: number, plane: number): number {
+  return Math.max(1, Math.min(n, Math.floor(GROUP_COLS / Math.max(1, plane))));
 }
 
-function scratchDcol(size: number): Float32Array {
-  if (dcolScratch.length < size) dcolScratch = new Float32Array(size);
-  return dcolScratch;
+/** Target number of GEMM columns (output positions) per group of images. */
+const GROUP_COLS = 4096;
+
+const scratchBufs: Float32Array[] = [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
+
+/** Reusable scratch buffer number `slot`, grown to at least `size` floats. */
+function scratch(slot: number, size: number): Float32Array {
+  if (scratchBufs[slot].length < size) scratchBufs[slot] = new Float32Array(size);
+  return scratchBufs[slot];
+}
+
+/** `src[o, gs*plane]` (group-major columns) -> `dst[off + (img*o + f)*plane + p]`. */
+function groupToNchw(
+  src: Float32Array,
+  o: number,
+  gs: number,
+  plane: number,
+  dst: Float32Array,
+  off: number,
+): void {
+  const cols = gs * plane;
+  for (let f = 0; f < o; f++) {
+    for (let img = 0; img < gs; img++) {
+      const s0 = f * cols + img * plane;
+      dst.set(src.subarray(s0, s0 + plane), off + (img * o + f) * plane);
+    }
+  }
+}
+
+/** Inverse of {@link groupToNchw}: NCHW `src` (from `off`) -> `dst[o, gs*plane]`. */
+function nchwToGroup(
+  src: Float32Array,
+  off: number,
+  o: number,
+  gs: number,
+  plane: number,
+  dst: Float32Array,
+): void {
+  const cols = gs * plane;
+  for (let f = 0; f < o; f++) {
+    for (let img = 0; img < gs; img++) {
+      const s0 = off + (img * o + f) * plane;
+      dst.set(src.subarray(s0, s0 + plane), f * cols + img * plane);
+    }
+  }
 }
 
 interface ConvGeometry {
@@ -322,11 +372,21 @@ export function conv2dForward(
   const inSize = g.c * g.h * g.w;
   const outSize = g.o * plane;
   const y = new Float32Array(g.n * outSize);
-  const col = scratchCol(kk * plane);
-  for (let img = 0; img < g.n; img++) {
-    const xi = x.subarray(img * inSize, (img + 1) * inSize);
-    im2col(xi, 1, g.c, g.h, g.w, g.kh, g.kw, stride, pad, col);
-    gemm(false, false, g.o, plane, kk, w, col, y.subarray(img * outSize, (img + 1) * outSize));
+  const group = groupSize(g.n, plane);
+  const col = scratch(0, kk * group * plane);
+  const tmp = group > 1 ? scratch(1, g.o * group * plane) : null;
+  for (let i0 = 0; i0 < g.n; i0 += group) {
+    const gs = Math.min(group, g.n - i0);
+    const cols = gs * plane;
+    im2col(x.subarray(i0 * inSize), gs, g.c, g.h, g.w, g.kh, g.kw, stride, pad, col);
+    if (tmp === null) {
+      // One image: the GEMM output [o, plane] already is NCHW.
+      gemm(false, false, g.o, cols, kk, w, col, y.subarray(i0 * outSize, (i0 + 1) * outSize));
+    } else {
+      // tmp[o, gs*plane] = W · col, then scatter rows into y[img, o, plane].
+      gemm(false, false, g.o, cols, kk, w, col, tmp);
+      groupToNchw(tmp, g.o, gs, plane, y, i0 * outSize);
+    }
   }
   return { y, yShape: [g.n, g.o, g.oh, g.ow] };
 }
@@ -366,29 +426,27 @@ export function conv2dBackward(
   const outSize = g.o * plane;
   const dw = new Float32Array(g.o * kk);
   const dx = needDx ? new Float32Array(g.n * inSize) : null;
-  const col = scratchCol(kk * plane);
-  const dcol = needDx ? scratchDcol(kk * plane) : null;
-  for (let img = 0; img < g.n; img++) {
-    const dyi = dy.subarray(img * outSize, (img + 1) * outSize);
-    const xi = x.subarray(img * inSize, (img + 1) * inSize);
-    im2col(xi, 1, g.c, g.h, g.w, g.kh, g.kw, stride, pad, col);
-    // dW[o, kk] += dy_img[o, plane] · col[kk, plane]ᵀ
-    gemm(false, true, g.o, kk, plane, dyi, col, dw, img > 0);
+  const group = groupSize(g.n, plane);
+  const col = scratch(0, kk * group * plane);
+  const dyg = group > 1 ? scratch(1, g.o * group * plane) : null;
+  const dcol = needDx ? scratch(2, kk * group * plane) : null;
+  for (let i0 = 0; i0 < g.n; i0 += group) {
+    const gs = Math.min(group, g.n - i0);
+    const cols = gs * plane;
+    let dyG: Float32Array;
+    if (dyg === null) {
+      dyG = dy.subarray(i0 * outSize, (i0 + 1) * outSize);
+    } else {
+      nchwToGroup(dy, i0 * outSize, g.o, gs, plane, dyg);
+      dyG = dyg;
+    }
+    im2col(x.subarray(i0 * inSize), gs, g.c, g.h, g.w, g.kh, g.kw, stride, pad, col);
+    // dW[o, kk] += dy_g[o, cols] · col[kk, cols]ᵀ
+    gemm(false, true, g.o, kk, cols, dyG, col, dw, i0 > 0);
     if (dx && dcol) {
-      // dcol[kk, plane] = W[o, kk]ᵀ · dy_img[o, plane]
-      gemm(true, false, kk, plane, g.o, w, dyi, dcol);
-      col2im(
-        dcol,
-        1,
-        g.c,
-        g.h,
-        g.w,
-        g.kh,
-        g.kw,
-        stride,
-        pad,
-        dx.subarray(img * inSize, (img + 1) * inSize),
-      );
+      // dcol[kk, cols] = W[o, kk]ᵀ · dy_g[o, cols], scattered back onto dx.
+      gemm(true, false, kk, cols, g.o, w, dyG, dcol);
+      col2im(dcol, gs, g.c, g.h, g.w, g.kh, g.kw, stride, pad, dx.subarray(i0 * inSize));
     }
   }
   return { dx, dw };

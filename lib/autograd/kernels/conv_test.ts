@@ -167,6 +167,8 @@ function convCases(): ConvCase[] {
   // Non-square kernel and a 1x1-output case.
   cases.push({ xShape: [2, 2, 5, 6], wShape: [3, 2, 3, 1], stride: 1, pad: 1 });
   cases.push({ xShape: [2, 3, 5, 5], wShape: [4, 3, 5, 5], stride: 1, pad: 0 });
+  // 28x28 images are processed 5 at a time: 7 images = a full and a partial group.
+  cases.push({ xShape: [7, 2, 28, 28], wShape: [3, 2, 3, 3], stride: 1, pad: 1 });
   return cases;
 }
 

@@ -3,8 +3,11 @@
  * `deno bench --allow-all lib/autograd/kernels`.
  *
  * GFLOP/s = 2·m·n·k / time; e.g. 512³ at 50 ms/iter is 5.4 GFLOP/s.
+ *
+ * Benches run with the default thread setting (2 unless `BOOK_THREADS=1`),
+ * except the "1 thread" / "2 threads" pairs, which force each setting.
  */
-import { gemm } from "./matmul.ts";
+import { gemm, gemmThreads, gemmWorkerReady, setGemmThreads } from "./matmul.ts";
 import { conv2dBackward, conv2dForward } from "./conv.ts";
 
 function mulberry32(seed: number): () => number {
@@ -43,6 +46,20 @@ function naiveMatmul(
   }
 }
 
+// Start the helper thread up front so every bench sees the same setting.
+const defaultThreads = gemmThreads();
+await gemmWorkerReady();
+
+/** Run `fn` with `threads` threads, then restore the default. */
+function withThreads(threads: number, fn: () => void): void {
+  setGemmThreads(threads);
+  try {
+    fn();
+  } finally {
+    setGemmThreads(defaultThreads);
+  }
+}
+
 const N = 512;
 const a512 = randArray(N * N), b512 = randArray(N * N), c512 = new Float32Array(N * N);
 
@@ -53,6 +70,13 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, tru
   const name = `gemm 512x512x512 ${ta ? "T" : "N"}${tb ? "T" : "N"}`;
   Deno.bench(name, { group: "gemm512" }, () => {
     gemm(ta, tb, N, N, N, a512, b512, c512);
+  });
+}
+
+for (const threads of [1, 2]) {
+  const name = `gemm 512x512x512 NN, ${threads} thread${threads > 1 ? "s" : ""}`;
+  Deno.bench(name, { group: "threads" }, () => {
+    withThreads(threads, () => gemm(false, false, N, N, N, a512, b512, c512));
   });
 }
 
@@ -92,3 +116,12 @@ Deno.bench("conv2dForward b64 16x14x14 -> 32 (3x3 pad 1)", { group: "conv2" }, (
 Deno.bench("conv2dBackward b64 16x14x14 -> 32 (3x3 pad 1)", { group: "conv2" }, () => {
   conv2dBackward(cx2, [B, 16, 14, 14], cw2, [32, 16, 3, 3], cdy2, 1, 1);
 });
+for (const threads of [1, 2]) {
+  const name = `conv2dBackward b64 16x14x14 -> 32, ${threads} thread${threads > 1 ? "s" : ""}`;
+  Deno.bench(name, { group: "threads" }, () => {
+    withThreads(
+      threads,
+      () => conv2dBackward(cx2, [B, 16, 14, 14], cw2, [32, 16, 3, 3], cdy2, 1, 1),
+    );
+  });
+}

@@ -28,6 +28,8 @@
  * @module
  */
 
+import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
+
 /** Rows of `C` computed per micro-kernel call. */
 export const MR = 4;
 /** Columns of `C` computed per micro-kernel call. */
@@ -38,6 +40,15 @@ export const KC = 256;
 export const MC = 96;
 /** Columns of `op(B)` packed per cache block. */
 export const NC = 2048;
+
+/** Rows of `op(A)` per block in the two-thread path (sizes the shared buffers). */
+const MT = 256;
+/** Rows of `C` in one unit of work handed out to a thread. */
+const UNIT_ROWS = 4 * MR;
+/** Columns of `C` in one unit of work handed out to a thread. */
+const UNIT_COLS = 64 * NR;
+/** Multiply-adds (m·n·k) below which the two-thread path is not worth its overhead. */
+const PAR_MIN_MACS = 1 << 19;
 
 let packedA = new Float64Array(MC * KC);
 let packedB = new Float64Array(NC * KC);
@@ -311,6 +322,352 @@ function checkGemmArgs(
 }
 
 /**
+ * Multiply the packed block `ap` (`mc x kc`, panels of MR rows) by the packed
+ * block `bp` (`kc x nc`, panels of NR columns) for C rows `[r0, r1)` and
+ * columns `[c0, c1)` of the block (`r0`, `c0` multiples of MR/NR), into `c` at
+ * flat offset `cOff` with row stride `ldc`.
+ */
+function computeBlock(
+  ap: Float64Array,
+  bp: Float64Array,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  mc: number,
+  nc: number,
+  kc: number,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+  overwrite: boolean,
+): void {
+  for (let jb = c0; jb < c1; jb += NR) {
+    const cols = Math.min(NR, nc - jb);
+    const bo = (jb / NR) * kc * NR;
+    for (let ib = r0; ib < r1; ib += MR) {
+      const rows = Math.min(MR, mc - ib);
+      microKernel(
+        kc,
+        ap,
+        (ib / MR) * kc * MR,
+        bp,
+        bo,
+        c,
+        cOff + ib * ldc + jb,
+        ldc,
+        rows,
+        cols,
+        overwrite,
+      );
+    }
+  }
+}
+
+function gemmSerial(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  accumulate: boolean,
+): void {
+  const kcMax = Math.min(KC, k);
+  const ncMax = Math.min(NC, roundUp(n, NR));
+  const mcMax = Math.min(MC, roundUp(m, MR));
+  ensureScratch(mcMax * kcMax, ncMax * kcMax);
+  const ap = packedA;
+  const bp = packedB;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = Math.min(KC, k - p0);
+      const overwrite = !accumulate && p0 === 0;
+      packBPanels(transB, b, n, k, j0, nc, p0, kc, bp);
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = Math.min(MC, m - i0);
+        packAPanels(transA, a, m, k, i0, mc, p0, kc, ap);
+        computeBlock(ap, bp, c, i0 * n + j0, n, mc, nc, kc, 0, mc, 0, nc, overwrite);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Two-thread path.
+//
+// One helper thread (a `node:worker_threads` Worker running this very module,
+// unref'd so it never keeps the process alive) shares fixed-size buffers with
+// the main thread: packed A and B blocks and a C tile. The main thread packs,
+// publishes a job, and then both threads claim units (UNIT_ROWS x UNIT_COLS
+// tiles of C) from an atomic counter. Every C element is computed by exactly
+// the same sequence of float operations as in the serial path, whichever
+// thread computes it, so results are bit-identical with or without threads.
+//
+// The helper may be slow to wake (the other core may be busy): the main
+// thread never waits for it to *start*. When the main thread runs out of
+// units it atomically closes the job; if the helper never joined, it is simply
+// not waited for. Only a helper that has joined (and is finishing its last
+// unit) is waited for.
+// ---------------------------------------------------------------------------
+
+const WORKER_KIND = "deep-learning-in-deno/gemm-worker";
+// ctrl slots
+const STATE = 0;
+const NEXT = 1;
+const READY = 2;
+const P_MC = 8, P_NC = 9, P_KC = 10, P_OVERWRITE = 11, P_UNITS = 12, P_ROW_UNITS = 13;
+// job states
+// (0 = idle, the initial value)
+const S_OPEN = 1, S_JOINED = 2, S_CLOSED = 3, S_DONE = 4;
+
+interface Shared {
+  ctrl: Int32Array;
+  sa: Float64Array;
+  sb: Float64Array;
+  sc: Float32Array;
+}
+
+function allocShared(): Shared {
+  return {
+    ctrl: new Int32Array(new SharedArrayBuffer(64 * 4)),
+    sa: new Float64Array(new SharedArrayBuffer(MT * KC * 8)),
+    sb: new Float64Array(new SharedArrayBuffer(KC * NC * 8)),
+    sc: new Float32Array(new SharedArrayBuffer(MT * NC * 4)),
+  };
+}
+
+/** Run claimed units of the job currently described in `sh.ctrl`. */
+function runUnits(sh: Shared): void {
+  const ctrl = sh.ctrl;
+  const mc = ctrl[P_MC], nc = ctrl[P_NC], kc = ctrl[P_KC];
+  const overwrite = ctrl[P_OVERWRITE] === 1;
+  const units = ctrl[P_UNITS], rowUnits = ctrl[P_ROW_UNITS];
+  for (;;) {
+    const u = Atomics.add(ctrl, NEXT, 1);
+    if (u >= units) return;
+    const ru = u % rowUnits, cu = (u - ru) / rowUnits;
+    const r0 = ru * UNIT_ROWS, c0 = cu * UNIT_COLS;
+    computeBlock(
+      sh.sa,
+      sh.sb,
+      sh.sc,
+      0,
+      nc,
+      mc,
+      nc,
+      kc,
+      r0,
+      Math.min(mc, r0 + UNIT_ROWS),
+      c0,
+      Math.min(nc, c0 + UNIT_COLS),
+      overwrite,
+    );
+  }
+}
+
+/** Body of the helper thread: wait for open jobs, join them, work, report done. */
+function workerLoop(sh: Shared): void {
+  const ctrl = sh.ctrl;
+  Atomics.store(ctrl, READY, 1);
+  for (;;) {
+    const s = Atomics.load(ctrl, STATE);
+    if (s !== S_OPEN) {
+      Atomics.wait(ctrl, STATE, s);
+      continue;
+    }
+    if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_JOINED) !== S_OPEN) continue;
+    runUnits(sh);
+    Atomics.store(ctrl, STATE, S_DONE);
+    Atomics.notify(ctrl, STATE);
+  }
+}
+
+interface Pool {
+  sh: Shared;
+  worker: { unref(): void; terminate(): unknown };
+}
+
+let pool: Pool | null = null;
+let poolFailed = false;
+let threadsSetting: number | null = null;
+
+/**
+ * Threads used when `BOOK_THREADS` is not set (on a machine with at least two
+ * cores).
+ */
+const DEFAULT_THREADS: number = 1;
+
+/** `BOOK_THREADS` as 1 or 2, or null when unset or unreadable. */
+function envThreads(): number | null {
+  try {
+    const st = Deno.permissions.querySync({ name: "env", variable: "BOOK_THREADS" });
+    if (st.state !== "granted") return null;
+    const v = Deno.env.get("BOOK_THREADS");
+    if (v === undefined || v.trim() === "") return null;
+    const t = Number(v);
+    if (!Number.isFinite(t)) return null;
+    return t <= 1 ? 1 : 2;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Number of threads `gemm` may use: 1 or 2. `BOOK_THREADS=1` forces one
+ * thread and `BOOK_THREADS=2` (or more) allows two; unset, the default is
+ * one thread. Machines with a single core always use one.
+ */
+export function gemmThreads(): number {
+  if (threadsSetting === null) {
+    const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
+    threadsSetting = cores >= 2 ? envThreads() ?? DEFAULT_THREADS : 1;
+  }
+  return threadsSetting;
+}
+
+/**
+ * Override the number of threads `gemm` uses (1 or 2), e.g. for benchmarks.
+ * Results are bit-identical either way; only speed changes.
+ *
+ * @param threads 1 for single-threaded, 2 to allow the helper thread
+ */
+export function setGemmThreads(threads: number): void {
+  threadsSetting = threads >= 2 ? 2 : 1;
+}
+
+/** The helper thread loads this module from disk: only try when that is allowed. */
+function canLoadSelf(): boolean {
+  try {
+    const url = new URL(import.meta.url);
+    if (url.protocol !== "file:") return false;
+    const st = Deno.permissions.querySync({ name: "read", path: url });
+    return st.state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+function startPool(): void {
+  if (pool || poolFailed) return;
+  if (!canLoadSelf()) {
+    poolFailed = true;
+    return;
+  }
+  try {
+    const sh = allocShared();
+    const worker = new NodeWorker(new URL(import.meta.url), {
+      workerData: { kind: WORKER_KIND, ...sh },
+    });
+    worker.unref();
+    worker.on("error", () => {
+      poolFailed = true;
+      pool = null;
+    });
+    pool = { sh, worker };
+  } catch {
+    poolFailed = true;
+  }
+}
+
+/**
+ * Start the helper thread now (it is otherwise started lazily by the first
+ * large `gemm`) and resolve once it is ready. Resolves to false when threads
+ * are disabled or unavailable. Never needed for correctness.
+ *
+ * @param timeoutMs give up waiting after this long
+ */
+export async function gemmWorkerReady(timeoutMs = 5000): Promise<boolean> {
+  if (gemmThreads() < 2) return false;
+  startPool();
+  const t0 = Date.now();
+  while (pool && !poolFailed && Date.now() - t0 < timeoutMs) {
+    if (Atomics.load(pool.sh.ctrl, READY) === 1) return true;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return false;
+}
+
+/** Block until the helper has left the job, with a generous safety limit. */
+function waitForHelper(ctrl: Int32Array): void {
+  const t0 = Date.now();
+  while (Atomics.load(ctrl, STATE) === S_JOINED) {
+    Atomics.wait(ctrl, STATE, S_JOINED, 1000);
+    if (Date.now() - t0 > 60_000) {
+      poolFailed = true;
+      pool = null;
+      throw new Error("gemm: helper thread stopped responding (set BOOK_THREADS=1 to disable)");
+    }
+  }
+}
+
+function gemmParallel(
+  sh: Shared,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  accumulate: boolean,
+): void {
+  const { ctrl, sa, sb, sc } = sh;
+  for (let i0 = 0; i0 < m; i0 += MT) {
+    const mc = Math.min(MT, m - i0);
+    for (let j0 = 0; j0 < n; j0 += NC) {
+      const nc = Math.min(NC, n - j0);
+      if (accumulate) copyTile(c, i0 * n + j0, n, sc, 0, nc, mc, nc);
+      const rowUnits = Math.ceil(mc / UNIT_ROWS);
+      const units = rowUnits * Math.ceil(nc / UNIT_COLS);
+      for (let p0 = 0; p0 < k; p0 += KC) {
+        const kc = Math.min(KC, k - p0);
+        packAPanels(transA, a, m, k, i0, mc, p0, kc, sa);
+        packBPanels(transB, b, n, k, j0, nc, p0, kc, sb);
+        ctrl[P_MC] = mc;
+        ctrl[P_NC] = nc;
+        ctrl[P_KC] = kc;
+        ctrl[P_OVERWRITE] = !accumulate && p0 === 0 ? 1 : 0;
+        ctrl[P_UNITS] = units;
+        ctrl[P_ROW_UNITS] = rowUnits;
+        Atomics.store(ctrl, NEXT, 0);
+        Atomics.store(ctrl, STATE, S_OPEN);
+        Atomics.notify(ctrl, STATE, 1);
+        runUnits(sh);
+        if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_CLOSED) !== S_OPEN) {
+          waitForHelper(ctrl);
+        }
+      }
+      copyTile(sc, 0, nc, c, i0 * n + j0, n, mc, nc);
+    }
+  }
+}
+
+/** Copy a `rows x cols` tile between row-major buffers with the given row strides. */
+function copyTile(
+  src: Float32Array,
+  srcOff: number,
+  srcLd: number,
+  dst: Float32Array,
+  dstOff: number,
+  dstLd: number,
+  rows: number,
+  cols: number,
+): void {
+  if (srcLd === cols && dstLd === cols) {
+    dst.set(src.subarray(srcOff, srcOff + rows * cols), dstOff);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    dst.set(src.subarray(srcOff + r * srcLd, srcOff + r * srcLd + cols), dstOff + r * dstLd);
+  }
+}
+
+/**
  * General matrix multiply on row-major float32 matrices:
  * `C[m,n] = op(A)[m,k] · op(B)[k,n]`, or `C += ...` when `accumulate` is true.
  *
@@ -320,6 +677,9 @@ function checkGemmArgs(
  *
  * When `accumulate` is false, `C` is overwritten (its old contents, even NaN,
  * are ignored). When `k === 0` the product is all zeros.
+ *
+ * Large products are split between the calling thread and one helper thread
+ * (see {@link gemmThreads}); results are bit-identical either way.
  *
  * `c` must not alias `a` or `b`.
  *
@@ -351,46 +711,23 @@ export function gemm(
     if (!accumulate) c.fill(0, 0, m * n);
     return;
   }
-  const kcMax = Math.min(KC, k);
-  const ncMax = Math.min(NC, roundUp(n, NR));
-  const mcMax = Math.min(MC, roundUp(m, MR));
-  ensureScratch(mcMax * kcMax, ncMax * kcMax);
-  const ap = packedA;
-  const bp = packedB;
-  for (let j0 = 0; j0 < n; j0 += NC) {
-    const nc = Math.min(NC, n - j0);
-    for (let p0 = 0; p0 < k; p0 += KC) {
-      const kc = Math.min(KC, k - p0);
-      const overwrite = !accumulate && p0 === 0;
-      packBPanels(transB, b, n, k, j0, nc, p0, kc, bp);
-      for (let i0 = 0; i0 < m; i0 += MC) {
-        const mc = Math.min(MC, m - i0);
-        packAPanels(transA, a, m, k, i0, mc, p0, kc, ap);
-        for (let jb = 0; jb < nc; jb += NR) {
-          const cols = Math.min(NR, nc - jb);
-          const bo = (jb / NR) * kc * NR;
-          for (let ib = 0; ib < mc; ib += MR) {
-            const rows = Math.min(MR, mc - ib);
-            microKernel(
-              kc,
-              ap,
-              (ib / MR) * kc * MR,
-              bp,
-              bo,
-              c,
-              (i0 + ib) * n + j0 + jb,
-              n,
-              rows,
-              cols,
-              overwrite,
-            );
-          }
-        }
-      }
+  if (m * n * k >= PAR_MIN_MACS && (m > UNIT_ROWS || n > UNIT_COLS) && gemmThreads() >= 2) {
+    if (!pool) startPool();
+    if (pool && Atomics.load(pool.sh.ctrl, READY) === 1) {
+      gemmParallel(pool.sh, transA, transB, m, n, k, a, b, c, accumulate);
+      return;
     }
   }
+  gemmSerial(transA, transB, m, n, k, a, b, c, accumulate);
 }
 
 function roundUp(x: number, to: number): number {
   return Math.ceil(x / to) * to;
+}
+
+// When this module is loaded as the helper thread, serve jobs forever. The
+// loop starts after module evaluation so that evaluation itself completes.
+if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
+  const wd = workerData as Shared & { kind: string };
+  setTimeout(() => workerLoop({ ctrl: wd.ctrl, sa: wd.sa, sb: wd.sb, sc: wd.sc }), 0);
 }

@@ -1,5 +1,5 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { gemm, KC, MC, NC } from "./matmul.ts";
+import { gemm, gemmThreads, gemmWorkerReady, KC, MC, NC, setGemmThreads } from "./matmul.ts";
 
 function assert(cond: unknown, msg?: string): asserts cond {
   ok(cond, msg);
@@ -190,4 +190,36 @@ Deno.test("gemm throws clear errors on bad sizes", () => {
     Error,
     "non-negative",
   );
+});
+
+Deno.test("gemm two-thread path is bit-identical to the single-thread path", async () => {
+  const saved = gemmThreads();
+  setGemmThreads(2);
+  try {
+    const ready = await gemmWorkerReady();
+    if (!ready) return; // threads unavailable here: nothing to compare
+    const rand = mulberry32(77);
+    // Odd sizes crossing the two-thread row block (256), NC and KC boundaries.
+    const cases: [number, number, number][] = [[261, 70, 300], [40, NC + 9, 33], [129, 300, 97]];
+    for (const [ta, tb] of combos) {
+      for (const [m, n, k] of cases) {
+        const a = randArray(rand, m * k);
+        const b = randArray(rand, k * n);
+        const c0 = randArray(rand, m * n);
+        for (const acc of [false, true]) {
+          setGemmThreads(2);
+          const par = c0.slice();
+          gemm(ta, tb, m, n, k, a, b, par, acc);
+          setGemmThreads(1);
+          const ser = c0.slice();
+          gemm(ta, tb, m, n, k, a, b, ser, acc);
+          const what = `ta=${ta} tb=${tb} ${m}x${n}x${k} acc=${acc}`;
+          assert(par.every((v, i) => Object.is(v, ser[i])), what);
+          assertClose(ser, refGemm(ta, tb, m, n, k, a, b, acc ? c0 : undefined), k, what);
+        }
+      }
+    }
+  } finally {
+    setGemmThreads(saved);
+  }
 });

@@ -5,7 +5,17 @@
  * @module
  */
 
-export { gemm, KC, MC, MR, NC, NR } from "./matmul.ts";
+export {
+  gemm,
+  gemmThreads,
+  gemmWorkerReady,
+  KC,
+  MC,
+  MR,
+  NC,
+  NR,
+  setGemmThreads,
+} from "./matmul.ts";
 export {
   avgPool2dBackward,
   avgPool2dForward,
