@@ -1,0 +1,111 @@
+/**
+ * Executing notebooks in the real Deno Jupyter kernel, from TypeScript.
+ *
+ * Wraps `lib/book/execute.py` (run by Debian's `/usr/bin/python3` with `jupyter_client`), our
+ * executor that never drops the outputs the Deno kernel publishes after reporting "idle" (stock
+ * `jupyter nbconvert --execute` does), merges streams as nbconvert does, and fails naming the cell
+ * when a cell raises.
+ *
+ * Setup once per machine: Debian's `jupyter-client python3-nbclient jupyter-nbconvert
+ * python3-ipykernel jupyter-core`, then `deno task setup` (`deno jupyter --install`).
+ *
+ * @module
+ */
+import { fromFileUrl } from "../viz/_path.ts";
+
+/** The Python that has `jupyter_client` (`$BOOK_PYTHON`, default Debian's `/usr/bin/python3`). */
+export function bookPython(): string {
+  try {
+    return Deno.env.get("BOOK_PYTHON") ?? "/usr/bin/python3";
+  } catch {
+    return "/usr/bin/python3";
+  }
+}
+
+/** Path of the Python executor script. */
+export const EXECUTOR_PY: string = fromFileUrl(new URL("./execute.py", import.meta.url));
+
+/** Options for {@linkcode executeNotebook}. */
+export interface ExecuteOptions {
+  /** Where to write the executed notebook. */
+  output?: string;
+  /** Pass `BOOK_QUICK=1` to the kernel. */
+  quick?: boolean;
+  /** Seconds per cell before giving up (default 1800). */
+  timeout?: number;
+  /** Seconds of iopub silence to wait for late outputs at the end (default 1). */
+  grace?: number;
+  /** Extra environment for the kernel. */
+  env?: Record<string, string>;
+  /** Exit 0 even when a cell raises. */
+  allowErrors?: boolean;
+  /** Capture the executor's log instead of streaming it to stderr. */
+  capture?: boolean;
+}
+
+/** What an execution returned. */
+export interface ExecuteResult {
+  /** True when every cell ran without error. */
+  success: boolean;
+  /** Exit code of the executor. */
+  code: number;
+  /** The executor's log (only with `capture`). */
+  log: string;
+}
+
+/** Executes a notebook with `lib/book/execute.py`. */
+export async function executeNotebook(
+  notebook: string,
+  options: ExecuteOptions = {},
+): Promise<ExecuteResult> {
+  const args = [EXECUTOR_PY, notebook];
+  if (options.output) args.push("-o", options.output);
+  if (options.quick) args.push("--quick");
+  if (options.timeout !== undefined) args.push("--timeout", String(options.timeout));
+  if (options.grace !== undefined) args.push("--grace", String(options.grace));
+  if (options.allowErrors) args.push("--allow-errors");
+  for (const [k, v] of Object.entries(options.env ?? {})) args.push("--env", `${k}=${v}`);
+  const capture = options.capture ?? false;
+  const out = await new Deno.Command(bookPython(), {
+    args,
+    stdout: capture ? "piped" : "inherit",
+    stderr: capture ? "piped" : "inherit",
+    env: { PYDEVD_DISABLE_FILE_VALIDATION: "1", NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  const log = capture ? dec.decode(out.stdout) + dec.decode(out.stderr) : "";
+  return { success: out.success, code: out.code, log };
+}
+
+/**
+ * Whether notebooks can be executed here: `bookPython()` imports `jupyter_client` and a `deno`
+ * kernelspec is installed. Returns a reason when not.
+ */
+export async function jupyterStatus(): Promise<{ ok: boolean; reason?: string }> {
+  try {
+    const out = await new Deno.Command(bookPython(), {
+      args: [
+        "-c",
+        "import jupyter_client.kernelspec as k; k.KernelSpecManager().get_kernel_spec('deno')",
+      ],
+      stdout: "null",
+      stderr: "piped",
+      env: { PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+    }).output();
+    if (out.success) return { ok: true };
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").pop() ?? "";
+    return { ok: false, reason: `${bookPython()}: ${err}` };
+  } catch (e) {
+    return { ok: false, reason: `${bookPython()}: ${(e as Error).message}` };
+  }
+}
+
+/** True when the environment variable `CI` is set (tests must not skip there). */
+export function inCI(): boolean {
+  try {
+    const v = Deno.env.get("CI");
+    return v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,75 @@
+// Executor tests: need Debian's Jupyter and the Deno kernelspec. Outside CI they are skipped when
+// those are missing; in CI (env CI set) they run and fail loudly instead.
+import { assert, assertEquals, assertMatch } from "../viz/_assert.ts";
+import { fromFileUrl } from "../viz/_path.ts";
+import { executeNotebook, inCI, jupyterStatus } from "./execute.ts";
+import { joinSource, readNotebook } from "./notebook.ts";
+
+const testdata = fromFileUrl(new URL("./testdata", import.meta.url));
+const status = await jupyterStatus();
+const ignore = !status.ok && !inCI();
+if (ignore) console.warn(`skipping executor tests: ${status.reason}`);
+
+/** What cell i (1-based) of many_outputs.ipynb must show. */
+function expected(i: number): string[] {
+  return i % 4 === 3 ? [`out ${i}a`, `err ${i}`, `out ${i}b`] : [`out ${i}`];
+}
+
+Deno.test({
+  name: "executor: every output of 40 small cells is kept, 4 runs in a row",
+  ignore,
+  sanitizeResources: false,
+  async fn() {
+    assert(status.ok, `Jupyter is required in CI: ${status.reason}`);
+    const dir = await Deno.makeTempDir();
+    try {
+      for (let run = 1; run <= 4; run++) {
+        const out = `${dir}/run${run}.ipynb`;
+        const r = await executeNotebook(`${testdata}/many_outputs.ipynb`, {
+          output: out,
+          capture: true,
+        });
+        assertEquals(r.success, true, r.log);
+        const nb = await readNotebook(out);
+        const missing: string[] = [];
+        nb.cells.forEach((cell, k) => {
+          const text = (cell.outputs ?? []).map((o) =>
+            o.output_type === "stream" ? joinSource(o.text) : String(o.data?.["text/plain"] ?? "")
+          ).join("");
+          for (const want of expected(k + 1)) if (!text.includes(want)) missing.push(want);
+          // Streams are merged as nbconvert does: one stdout output per cell at most here.
+          const stdout = (cell.outputs ?? []).filter((o) => o.name === "stdout");
+          assert(stdout.length <= 2, `cell ${k + 1}: ${stdout.length} stdout outputs`);
+        });
+        assertEquals(missing, [], `run ${run}: missing outputs`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "executor: a raising cell fails the run, naming the cell and the error",
+  ignore,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const r = await executeNotebook(`${testdata}/throws.ipynb`, {
+        output: `${dir}/t.ipynb`,
+        capture: true,
+      });
+      assertEquals(r.success, false);
+      assertMatch(
+        r.log,
+        /FAILED: .*throws\.ipynb cell 2 \('function boom\(\): never \{'\): Error: boom in cell 2/,
+      );
+      const nb = await readNotebook(`${dir}/t.ipynb`);
+      assertEquals(nb.cells[1].outputs?.[0].output_type, "error");
+      assertEquals(nb.cells[2].outputs ?? [], []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
