@@ -69,20 +69,20 @@ function printable(path: string): string {
 /**
  * Shows a figure: displayed inline in Jupyter, saved to a file (path printed) elsewhere.
  *
- * @returns the file written, if any.
+ * Resolves to nothing on purpose, so that `await show(fig)` as a cell's last line adds no
+ * `execute_result` in Jupyter. Use {@linkcode saveFigure} when you need the path.
  */
-export async function show(fig: Showable, options: ShowOptions = {}): Promise<string | undefined> {
+export async function show(fig: Showable, options: ShowOptions = {}): Promise<void> {
   if (inJupyter()) {
     const { data, metadata } = await fig.mediaBundle();
     await Deno.jupyter.broadcast("display_data", { data, metadata, transient: {} });
     if (options.file) await saveFigure(fig, options.file);
-    return options.file;
+    return;
   }
   const file = await saveFigure(fig, options.file ?? defaultFigureFile(fig));
   if (!options.quiet) {
     console.log(`[figure] ${fig.title ? `${fig.title}: ` : ""}${printable(file)}`);
   }
-  return file;
 }
 
 /**

@@ -1,0 +1,385 @@
+/**
+ * The static site: renders executed notebooks into `_site/` (contents page, one page per
+ * chapter with previous/next links, code, outputs, plots and math). Offline and server-agnostic:
+ * every link and asset is relative, nothing comes from a CDN (KaTeX CSS/fonts and plotly.js are
+ * copied from `node_modules`), math is typeset at build time.
+ *
+ * @module
+ */
+import { basename, dirname } from "../viz/_path.ts";
+import { repoRoot } from "../viz/paths.ts";
+import { escapeHtml, type Heading, highlight, renderMarkdown, renderMath } from "./markdown.ts";
+import { type CellOutput, joinSource, type Notebook } from "./notebook.ts";
+
+/** One chapter to publish. */
+export interface Chapter {
+  /** File-name slug, e.g. `"01-autograd"` (page `01-autograd.html`). */
+  slug: string;
+  /** The (executed) notebook, or undefined for a chapter that is not written yet. */
+  notebook?: Notebook;
+  /** Title override (default: the notebook's first `#` heading, else the slug). */
+  title?: string;
+  /** Path of the executed notebook to offer for download (copied to `notebooks/`). */
+  notebookFile?: string;
+}
+
+/** Options for {@linkcode buildSite}. */
+export interface SiteOptions {
+  /** Output directory (default `<repo>/_site`). Emptied first. */
+  outDir?: string;
+  /** Book title (default "Deep Learning in Deno"). */
+  title?: string;
+  /** Markdown shown on the contents page above the chapter list. */
+  intro?: string;
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** The first level-1 heading of a notebook's markdown, as plain text. */
+export function notebookTitle(nb: Notebook): string | undefined {
+  for (const c of nb.cells) {
+    if (c.cell_type !== "markdown") continue;
+    const m = joinSource(c.source).match(/^#\s+(.+)$/m);
+    if (m) return m[1].replace(/[*_`]/g, "").trim();
+  }
+  return undefined;
+}
+
+function hrefForNotebookLink(chapters: Chapter[]): (href: string) => string {
+  return (href) => {
+    const m = href.match(/^(?:\.\.\/)?([^/]+)\/[^/]+\.ipynb(#.*)?$/);
+    if (m && chapters.some((c) => c.slug === m[1])) return `${m[1]}.html${m[2] ?? ""}`;
+    return href;
+  };
+}
+
+interface PageContext {
+  chapter: Chapter;
+  figures: Map<string, Uint8Array>; // site-relative path -> bytes
+  usesPlotly: boolean;
+  usedIds: Set<string>;
+  headings: Heading[];
+  rewriteLink: (href: string) => string;
+}
+
+function b64bytes(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+}
+
+function renderOutput(o: CellOutput, cellNo: number, k: number, ctx: PageContext): string {
+  if (o.output_type === "stream") {
+    const text = joinSource(o.text).replace(ANSI, "");
+    return `<pre class="output stream ${o.name === "stderr" ? "stderr" : "stdout"}">${
+      escapeHtml(text)
+    }</pre>`;
+  }
+  if (o.output_type === "error") {
+    const tb = (o.traceback ?? []).join("\n").replace(ANSI, "") || `${o.ename}: ${o.evalue}`;
+    return `<pre class="output error">${escapeHtml(tb)}</pre>`;
+  }
+  const data = o.data ?? {};
+  const meta = (o.metadata ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const plotly = data["application/vnd.plotly.v1+json"] as
+    | { data?: unknown; layout?: Record<string, unknown>; config?: unknown }
+    | undefined;
+  const alt = typeof data["text/plain"] === "string"
+    ? escapeHtml(joinSource(data["text/plain"] as string).replace(ANSI, ""))
+    : "output";
+  if (plotly) {
+    ctx.usesPlotly = true;
+    const id = `plot-${cellNo}-${k}`;
+    const h = typeof plotly.layout?.height === "number" ? plotly.layout.height : 420;
+    const json = (v: unknown) => JSON.stringify(v ?? {}).replace(/</g, "\\u003c");
+    return `<div class="output plotly"><div id="${id}" class="plotly-figure" style="height:${h}px">` +
+      `</div><script>Plotly.newPlot(${json(id)}, ${json(plotly.data ?? [])}, ${
+        json(plotly.layout)
+      }, ${json({ displaylogo: false, responsive: true, ...(plotly.config as object ?? {}) })});` +
+      `</script></div>`;
+  }
+  for (const [mime, ext] of [["image/png", "png"], ["image/jpeg", "jpg"], ["image/gif", "gif"]]) {
+    const b64 = data[mime];
+    if (typeof b64 === "string" || Array.isArray(b64)) {
+      const path = `figures/${ctx.chapter.slug}/cell${cellNo}-${k}.${ext}`;
+      ctx.figures.set(path, b64bytes(joinSource(b64 as string | string[])));
+      const m = meta[mime] ?? {};
+      const size = (typeof m.width === "number" ? ` width="${m.width}"` : "") +
+        (typeof m.height === "number" ? ` height="${m.height}"` : "");
+      return `<div class="output image"><img src="${path}"${size} alt="${alt}" loading="lazy"></div>`;
+    }
+  }
+  if (data["image/svg+xml"] !== undefined) {
+    return `<div class="output svg">${joinSource(data["image/svg+xml"] as string)}</div>`;
+  }
+  if (data["text/html"] !== undefined) {
+    return `<div class="output html">${joinSource(data["text/html"] as string)}</div>`;
+  }
+  if (data["text/markdown"] !== undefined) {
+    const { html } = renderMarkdown(joinSource(data["text/markdown"] as string), {
+      rewriteLink: ctx.rewriteLink,
+      usedIds: ctx.usedIds,
+    });
+    return `<div class="output markdown">${html}</div>`;
+  }
+  if (data["text/latex"] !== undefined) {
+    const tex = joinSource(data["text/latex"] as string).trim().replace(/^\$\$?|\$\$?$/g, "");
+    return `<div class="output latex">${renderMath(tex, true)}</div>`;
+  }
+  if (data["text/plain"] !== undefined) return `<pre class="output text">${alt}</pre>`;
+  return "";
+}
+
+function renderChapterBody(ctx: PageContext): string {
+  const nb = ctx.chapter.notebook!;
+  const parts: string[] = [];
+  nb.cells.forEach((cell, i) => {
+    const n = i + 1;
+    if (cell.cell_type === "markdown") {
+      const { html, headings } = renderMarkdown(joinSource(cell.source), {
+        rewriteLink: ctx.rewriteLink,
+        usedIds: ctx.usedIds,
+      });
+      ctx.headings.push(...headings);
+      parts.push(`<section class="cell markdown" id="cell-${n}">${html}</section>`);
+    } else if (cell.cell_type === "code") {
+      const src = joinSource(cell.source);
+      const outs = (cell.outputs ?? []).map((o, k) => renderOutput(o, n, k + 1, ctx)).join("\n");
+      parts.push(
+        `<section class="cell code" id="cell-${n}">` +
+          `<pre class="source"><code class="hljs language-typescript">${
+            highlight(src)
+          }</code></pre>` +
+          (outs ? `<div class="outputs">${outs}</div>` : "") + `</section>`,
+      );
+    }
+  });
+  return parts.join("\n");
+}
+
+function layout(opts: {
+  title: string;
+  bookTitle: string;
+  body: string;
+  nav: string;
+  toc: string;
+  usesPlotly: boolean;
+}): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(opts.title)}</title>
+<link rel="stylesheet" href="assets/katex/katex.min.css">
+<link rel="stylesheet" href="assets/book.css">
+${opts.usesPlotly ? `<script src="assets/plotly.min.js"></script>\n` : ""}</head>
+<body>
+<header class="top"><a class="book" href="index.html">${
+    escapeHtml(opts.bookTitle)
+  }</a>${opts.nav}</header>
+<div class="page">
+${opts.toc ? `<nav class="toc">${opts.toc}</nav>` : ""}
+<main>
+${opts.body}
+</main>
+</div>
+<footer>${opts.nav}</footer>
+</body>
+</html>
+`;
+}
+
+function tocHtml(headings: Heading[]): string {
+  const items = headings.filter((h) => h.depth >= 2 && h.depth <= 3).map((h) =>
+    `<li class="d${h.depth}"><a href="#${h.id}">${escapeHtml(h.text)}</a></li>`
+  );
+  return items.length ? `<div class="toc-title">On this page</div><ul>${items.join("")}</ul>` : "";
+}
+
+/** A map of site-relative path → contents, before writing (useful for tests). */
+export interface RenderedSite {
+  /** Text files (HTML). */
+  pages: Map<string, string>;
+  /** Binary files (figures). */
+  files: Map<string, Uint8Array>;
+  /** Whether any page needs plotly.js. */
+  usesPlotly: boolean;
+}
+
+/** Renders every chapter page and the contents page in memory. */
+export function renderSite(chapters: Chapter[], options: SiteOptions = {}): RenderedSite {
+  const bookTitle = options.title ?? "Deep Learning in Deno";
+  const pages = new Map<string, string>();
+  const files = new Map<string, Uint8Array>();
+  const rewriteLink = hrefForNotebookLink(chapters);
+  const written = chapters.filter((c) => c.notebook);
+  const titles = new Map(chapters.map((c) => [
+    c.slug,
+    c.title ?? (c.notebook && notebookTitle(c.notebook)) ?? c.slug,
+  ]));
+  const contents: string[] = [];
+  let usesPlotly = false;
+  written.forEach((chapter, i) => {
+    const ctx: PageContext = {
+      chapter,
+      figures: files,
+      usesPlotly: false,
+      usedIds: new Set(),
+      headings: [],
+      rewriteLink,
+    };
+    const body = renderChapterBody(ctx);
+    usesPlotly ||= ctx.usesPlotly;
+    const prev = written[i - 1];
+    const next = written[i + 1];
+    const nav = `<nav class="prevnext">` +
+      (prev
+        ? `<a class="prev" rel="prev" href="${prev.slug}.html">← ${
+          escapeHtml(titles.get(prev.slug)!)
+        }</a>`
+        : `<span></span>`) +
+      `<a class="contents" href="index.html">Contents</a>` +
+      (next
+        ? `<a class="next" rel="next" href="${next.slug}.html">${
+          escapeHtml(titles.get(next.slug)!)
+        } →</a>`
+        : `<span></span>`) +
+      `</nav>`;
+    const download = chapter.notebookFile
+      ? `<p class="download"><a href="notebooks/${chapter.slug}.ipynb">Download the executed notebook</a></p>`
+      : "";
+    pages.set(
+      `${chapter.slug}.html`,
+      layout({
+        title: `${titles.get(chapter.slug)} · ${bookTitle}`,
+        bookTitle,
+        body: body + download,
+        nav,
+        toc: tocHtml(ctx.headings),
+        usesPlotly: ctx.usesPlotly,
+      }),
+    );
+    const sections = ctx.headings.filter((h) => h.depth === 2).map((h) =>
+      `<li><a href="${chapter.slug}.html#${h.id}">${escapeHtml(h.text)}</a></li>`
+    ).join("");
+    contents.push(
+      `<li class="chapter"><a href="${chapter.slug}.html">${
+        escapeHtml(titles.get(chapter.slug)!)
+      }</a>` +
+        (sections ? `<ul>${sections}</ul>` : "") + `</li>`,
+    );
+  });
+  for (const c of chapters.filter((c) => !c.notebook)) {
+    contents.push(
+      `<li class="chapter pending">${escapeHtml(titles.get(c.slug)!)} <em>(coming)</em></li>`,
+    );
+  }
+  const intro = options.intro ? renderMarkdown(options.intro).html : "";
+  pages.set(
+    "index.html",
+    layout({
+      title: bookTitle,
+      bookTitle,
+      body: `<h1>${escapeHtml(bookTitle)}</h1>${intro}<h2>Contents</h2><ol class="contents">${
+        contents.join("")
+      }</ol>`,
+      nav: written.length
+        ? `<nav class="prevnext"><span></span><span></span><a class="next" rel="next" href="${
+          written[0].slug
+        }.html">${escapeHtml(titles.get(written[0].slug)!)} →</a></nav>`
+        : "",
+      toc: "",
+      usesPlotly: false,
+    }),
+  );
+  return { pages, files, usesPlotly };
+}
+
+/** The site's stylesheet. */
+export const BOOK_CSS = `
+:root { --fg: #1d1d1f; --muted: #6a6a6a; --accent: #0b5cad; --code-bg: #f6f8fa; --line: #e3e3e3; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); font: 17px/1.6 "DejaVu Serif", Georgia, serif; background: #fff; }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+header.top, footer { display: flex; align-items: center; gap: 1rem; padding: .6rem 1.2rem;
+  border-bottom: 1px solid var(--line); font: 15px/1.4 "DejaVu Sans", Verdana, sans-serif; }
+footer { border-top: 1px solid var(--line); border-bottom: 0; margin-top: 3rem; }
+header .book { font-weight: bold; color: var(--fg); white-space: nowrap; }
+.prevnext { display: flex; flex: 1; justify-content: space-between; gap: 1rem; }
+.page { display: flex; gap: 2rem; max-width: 72rem; margin: 0 auto; padding: 0 1.2rem; }
+main { flex: 1; min-width: 0; max-width: 50rem; }
+nav.toc { flex: 0 0 14rem; position: sticky; top: 0; align-self: flex-start; max-height: 100vh;
+  overflow: auto; padding-top: 1.5rem; font: 14px/1.4 "DejaVu Sans", Verdana, sans-serif; }
+nav.toc ul { list-style: none; padding: 0; margin: .4rem 0; } nav.toc li { margin: .25rem 0; }
+nav.toc li.d3 { padding-left: 1rem; } .toc-title { color: var(--muted); text-transform: uppercase;
+  font-size: 12px; letter-spacing: .05em; }
+@media (max-width: 900px) { nav.toc { display: none; } }
+h1, h2, h3, h4 { font-family: "DejaVu Sans", Verdana, sans-serif; line-height: 1.25; }
+h1 { font-size: 2rem; margin-top: 1.5rem; } h2 { margin-top: 2.2rem; }
+h1 a.anchor, h2 a.anchor, h3 a.anchor, h4 a.anchor { color: inherit; }
+pre { overflow-x: auto; padding: .7rem .9rem; border-radius: 6px; font: 13.5px/1.45 "DejaVu Sans Mono", Menlo, monospace; }
+code { font-family: "DejaVu Sans Mono", Menlo, monospace; font-size: .88em; }
+p code, li code { background: var(--code-bg); padding: .1em .3em; border-radius: 4px; }
+.cell.code { margin: 1.2rem 0; }
+pre.source, pre.code { background: var(--code-bg); border: 1px solid var(--line); margin: 0; }
+pre.code { margin: 1rem 0; }
+.outputs { border-left: 3px solid var(--line); margin: .3rem 0 0 0; padding-left: .6rem; }
+pre.output { margin: .3rem 0; padding: .3rem .5rem; background: #fff; white-space: pre-wrap; }
+pre.stderr { background: #fff6f0; } pre.error { background: #fdecea; color: #8a1c1c; }
+.output.image img { max-width: 100%; height: auto; }
+.output.plotly .plotly-figure { width: 100%; }
+.katex-display { overflow-x: auto; overflow-y: hidden; padding: .2rem 0; }
+ol.contents > li { margin: .6rem 0; font-family: "DejaVu Sans", Verdana, sans-serif; }
+ol.contents ul { font-size: 15px; } li.pending { color: var(--muted); }
+table { border-collapse: collapse; } th, td { border: 1px solid var(--line); padding: .3rem .6rem; }
+.download { margin-top: 2rem; font: 14px "DejaVu Sans", Verdana, sans-serif; }
+.hljs-keyword, .hljs-built_in { color: #a626a4; } .hljs-string, .hljs-regexp { color: #50a14f; }
+.hljs-number, .hljs-literal { color: #986801; } .hljs-comment { color: #a0a1a7; font-style: italic; }
+.hljs-title, .hljs-title.function_ { color: #4078f2; } .hljs-attr, .hljs-property { color: #986801; }
+.hljs-type, .hljs-title.class_ { color: #c18401; } .hljs-meta { color: #4078f2; }
+`;
+
+async function copyDir(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (e.isDirectory) await copyDir(`${from}/${e.name}`, `${to}/${e.name}`);
+    else if (e.isFile) await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
+  }
+}
+
+/** Renders and writes the site; returns the output directory. */
+export async function buildSite(chapters: Chapter[], options: SiteOptions = {}): Promise<string> {
+  const out = options.outDir ?? `${repoRoot()}/_site`;
+  const site = renderSite(chapters, options);
+  await Deno.remove(out, { recursive: true }).catch(() => {});
+  await Deno.mkdir(`${out}/assets`, { recursive: true });
+  for (const [path, html] of site.pages) await Deno.writeTextFile(`${out}/${path}`, html);
+  for (const [path, bytes] of site.files) {
+    await Deno.mkdir(dirname(`${out}/${path}`), { recursive: true });
+    await Deno.writeFile(`${out}/${path}`, bytes);
+  }
+  for (const c of chapters) {
+    if (c.notebookFile) {
+      await Deno.mkdir(`${out}/notebooks`, { recursive: true });
+      await Deno.copyFile(c.notebookFile, `${out}/notebooks/${c.slug}.ipynb`);
+    }
+  }
+  await Deno.writeTextFile(`${out}/assets/book.css`, BOOK_CSS);
+  const nm = `${repoRoot()}/node_modules`;
+  await Deno.mkdir(`${out}/assets/katex`, { recursive: true });
+  await Deno.copyFile(`${nm}/katex/dist/katex.min.css`, `${out}/assets/katex/katex.min.css`);
+  await copyDir(`${nm}/katex/dist/fonts`, `${out}/assets/katex/fonts`);
+  if (site.usesPlotly) {
+    await Deno.copyFile(
+      `${nm}/plotly.js-dist-min/plotly.min.js`,
+      `${out}/assets/plotly.min.js`,
+    );
+  }
+  return out;
+}
+
+/** A chapter slug from a notebook path: its folder name (`chapters/01-autograd/x.ipynb`). */
+export function chapterSlug(notebookPath: string): string {
+  const dir = basename(dirname(notebookPath));
+  return dir && dir !== "." ? dir : basename(notebookPath, ".ipynb");
+}
