@@ -86,7 +86,7 @@ export interface BuildBookOptions {
   execute?: boolean;
   /** Output directory (default `<repo>/_site`). */
   outDir?: string;
-  /** Seconds per cell. */
+  /** Seconds per cell (default 900 in quick mode, else the executor's 3600). */
   timeout?: number;
   /** Only these notebooks (default: every chapter's). */
   notebooks?: string[];
@@ -116,7 +116,7 @@ export async function buildBook(
         const r = await executeNotebook(src.notebook, {
           output: out,
           quick: options.quick,
-          timeout: options.timeout,
+          timeout: options.timeout ?? (options.quick ? 900 : undefined),
         });
         const secs = ((performance.now() - t0) / 1000).toFixed(0);
         if (r.success) {

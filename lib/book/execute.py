@@ -252,7 +252,7 @@ def main(argv=None):
     ap.add_argument("-o", "--output", help="where to write the executed notebook (default: print nothing, write nothing)")
     ap.add_argument("--quick", action="store_true", help="set BOOK_QUICK=1 for the kernel")
     ap.add_argument("--env", action="append", default=[], metavar="K=V")
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds per cell (default 1800)")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per cell (default 3600)")
     ap.add_argument("--grace", type=float, default=1.0,
                     help="seconds of iopub silence to wait for late outputs at the end (default 1)")
     ap.add_argument("--kernel", help="kernel name (default: the notebook's kernelspec, else deno)")

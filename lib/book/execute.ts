@@ -31,7 +31,7 @@ export interface ExecuteOptions {
   output?: string;
   /** Pass `BOOK_QUICK=1` to the kernel. */
   quick?: boolean;
-  /** Seconds per cell before giving up (default 1800). */
+  /** Seconds per cell before giving up (default 3600). */
   timeout?: number;
   /** Seconds of iopub silence to wait for late outputs at the end (default 1). */
   grace?: number;

@@ -1,11 +1,21 @@
 /**
  * `lib/book`: the machinery that runs and publishes the book's chapter notebooks.
  *
- * - {@linkcode chapterArgs}: how a chapter learns of quick mode (`--quick` or `BOOK_QUICK=1`).
- * - `run.ts`: the script runner behind `deno task chapterN` (code cells → one type-checked
- *   module → run), with book-rule checks that name the offending cell.
- * - `notebook.ts` / `script.ts`: nbformat reading and the notebook → module transformation.
- * - `jupyter_shim.ts`: `Deno.jupyter` degraded to text and files outside the kernel.
+ * | module | what |
+ * | --- | --- |
+ * | `args.ts` | {@linkcode chapterArgs}: quick mode from `--quick` or `BOOK_QUICK=1`; `runsDir()` |
+ * | `run.ts` | script runner behind `deno task chapterN`: code cells → one type-checked module → run; errors and book-rule breaks name the cell |
+ * | `execute.py` / `execute.ts` | notebook executor over `jupyter_client` that keeps outputs the Deno kernel sends after "idle" |
+ * | `site.ts` / `markdown.ts` | static site renderer (marked, KaTeX at build time, highlight.js; relative links, no CDN) |
+ * | `book.ts` | `deno task book` / `test:book`: execute every chapter, build and verify `_site/` |
+ * | `serve.ts` | `deno task serve`: static server for `_site/` on 127.0.0.1 |
+ * | `cdp.ts` | tiny headless-Chromium driver (DevTools protocol) for the site's browser test |
+ * | `jupyter_shim.ts` | `Deno.jupyter` degraded to text and files in script runs |
+ *
+ * Book rules for chapter notebooks: a later cell never re-declares an earlier cell's top-level
+ * name; nothing relies on a cell's bare last value (use `show()` / `console.log`); cells tagged
+ * `skip-script` are left out of script runs; the kernel's working directory is the notebook's
+ * folder, so build paths from `runsDir()` or the repository root, not the cwd.
  *
  * @module
  */
@@ -41,3 +51,41 @@ export {
   scriptPathFor,
 } from "./run.ts";
 export { jupyter, jupyterShim } from "./jupyter_shim.ts";
+export {
+  bookPython,
+  executeNotebook,
+  type ExecuteOptions,
+  type ExecuteResult,
+  EXECUTOR_PY,
+  inCI,
+  jupyterStatus,
+} from "./execute.ts";
+export {
+  BOOK_CSS,
+  buildSite,
+  type Chapter,
+  chapterSlug,
+  notebookTitle,
+  type RenderedSite,
+  renderSite,
+  type SiteOptions,
+} from "./site.ts";
+export {
+  escapeHtml,
+  type Heading,
+  headingId,
+  highlight,
+  type MarkdownOptions,
+  renderMarkdown,
+  renderMath,
+} from "./markdown.ts";
+export {
+  buildBook,
+  type BuildBookOptions,
+  type ChapterSource,
+  discoverChapters,
+  main as bookMain,
+  verifySite,
+} from "./book.ts";
+export { contentType, serveSite, staticHandler } from "./serve.ts";
+export { Browser, chromiumPath } from "./cdp.ts";
