@@ -1,6 +1,7 @@
 /**
- * Training support shared by the book's two training styles: TensorBoard event files, metrics,
- * Keras-style callbacks and a Lightning-style `LightningModule`/`Trainer`.
+ * Training support shared by the book's two training styles: one data pipeline (seeded batches,
+ * augmentation hooks), one metrics path, TensorBoard event files, `metrics.json`, Keras-style
+ * callbacks for `model.fit` and a Lightning-style `LightningModule`/`Trainer`.
  *
  * @module
  */
@@ -15,3 +16,59 @@ export {
   SummaryWriter,
   tfrecord,
 } from "./tensorboard.ts";
+export { Rng } from "./rng.ts";
+export {
+  type Augment,
+  type Batch,
+  batches,
+  type BatchOptions,
+  epochOrder,
+  gaussianNoise,
+  numBatches,
+  randomFlipLeftRight,
+  type TensorDataset,
+  toTfDataset,
+} from "./batches.ts";
+export {
+  argmaxRows,
+  type ClassificationReport,
+  classificationReport,
+  type ClassMetrics,
+  confusionMatrix,
+} from "./metrics.ts";
+export { type EvalStep, evaluateClassifier, type Evaluation } from "./evaluate.ts";
+export { runDir, writeJsonAtomic, writeMetricsJson } from "./results.ts";
+export { Monitor, type MonitorMode, type MonitorState } from "./monitor.ts";
+export {
+  BestCheckpoint,
+  EarlyStoppingCallback,
+  formatLogs,
+  MetricsJsonCallback,
+  ProgressCallback,
+  resolveLogs,
+  TensorBoardCallback,
+} from "./callbacks.ts";
+export {
+  loadCheckpoint,
+  type LoadedCheckpoint,
+  type NamedTensor,
+  restoreVariables,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+export {
+  clipByGlobalNorm,
+  EarlyStopping,
+  type EpochLogs,
+  LayersModule,
+  LightningModule,
+  type Logger,
+  MetricsJsonLogger,
+  ModelCheckpoint,
+  ProgressPrinter,
+  type StepOutput,
+  TensorBoardLogger,
+  Trainer,
+  type TrainerCallback,
+  type TrainerOptions,
+  type TrainerState,
+} from "./lightning.ts";
