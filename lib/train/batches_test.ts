@@ -1,0 +1,77 @@
+import * as tf from "@tensorflow/tfjs";
+import { useWasm } from "../tfjs/backend.ts";
+import {
+  batches,
+  epochOrder,
+  gaussianNoise,
+  numBatches,
+  randomFlipLeftRight,
+  toTfDataset,
+} from "./batches.ts";
+
+await useWasm();
+
+Deno.test("epoch order is a permutation fixed by (seed, epoch)", () => {
+  const a = epochOrder(50, 3, 7), b = epochOrder(50, 3, 7), c = epochOrder(50, 4, 7);
+  if (a.join() !== b.join()) throw new Error("same seed and epoch must give the same order");
+  if (a.join() === c.join()) throw new Error("epochs must differ");
+  if ([...a].sort((p, q) => p - q).join() !== Array.from({ length: 50 }, (_, i) => i).join()) {
+    throw new Error("not a permutation");
+  }
+  if (epochOrder(5, 0, 1, false).join() !== "0,1,2,3,4") throw new Error("unshuffled");
+});
+
+Deno.test("batches cover the data once, tensors are released, augmentation is seeded", async () => {
+  const ds = { x: tf.range(0, 10).reshape([10, 1, 1, 1]), y: tf.range(0, 10).reshape([10, 1]) };
+  const before = tf.memory().numTensors;
+  const seen: number[] = [];
+  for (const b of batches(ds, 0, { batchSize: 4, seed: 3 })) {
+    seen.push(...(await b.y.data()));
+    tf.dispose([b.x, b.y]);
+  }
+  if (tf.memory().numTensors !== before) throw new Error("batches leaked tensors");
+  if ([...seen].sort((p, q) => p - q).join() !== "0,1,2,3,4,5,6,7,8,9") throw new Error(`${seen}`);
+  if (
+    numBatches(10, { batchSize: 4 }) !== 3 ||
+    numBatches(10, { batchSize: 4, dropRemainder: true }) !== 2
+  ) {
+    throw new Error("numBatches");
+  }
+  const img = { x: tf.tensor4d([1, 2, 3, 4, 5, 6], [2, 1, 3, 1]), y: tf.tensor2d([0, 1], [2, 1]) };
+  const run = async () => {
+    const out: number[] = [];
+    const opts = { batchSize: 2, seed: 11, shuffle: false, augment: randomFlipLeftRight(0.5) };
+    for (let epoch = 0; epoch < 4; epoch++) {
+      for (const b of batches(img, epoch, opts)) {
+        out.push(...(await b.x.data()));
+        tf.dispose([b.x, b.y]);
+      }
+    }
+    return out;
+  };
+  const r1 = await run(), r2 = await run();
+  if (r1.join() !== r2.join()) throw new Error("augmentation not reproducible");
+  const rows = Array.from({ length: 8 }, (_, i) => r1.slice(3 * i, 3 * i + 3).join());
+  if (!rows.every((r) => ["1,2,3", "3,2,1", "4,5,6", "6,5,4"].includes(r))) {
+    throw new Error(`${rows}`);
+  }
+  if (!rows.some((r) => r === "3,2,1" || r === "6,5,4")) throw new Error("never flipped");
+  const noisy = batches(img, 0, { batchSize: 2, augment: gaussianNoise(0.1) }).next().value!;
+  if (noisy.x.shape.join() !== "2,1,3,1") throw new Error("noise shape");
+  tf.dispose([noisy.x, noisy.y, ds.x, ds.y, img.x, img.y]);
+});
+
+Deno.test("toTfDataset yields the same batches as batches(), epoch by epoch", async () => {
+  const ds = { x: tf.range(0, 6).reshape([6, 1]), y: tf.range(0, 6).reshape([6, 1]) };
+  const opts = { batchSize: 4, seed: 9 };
+  const data = toTfDataset(ds, opts);
+  for (let epoch = 0; epoch < 2; epoch++) {
+    const got: number[] = [];
+    await data.forEachAsync((b) => {
+      got.push(...b.ys.dataSync());
+    });
+    const want = [...epochOrder(6, epoch, 9)];
+    if (got.join() !== want.join()) throw new Error(`epoch ${epoch}: ${got} vs ${want}`);
+  }
+  tf.dispose([ds.x, ds.y]);
+});
