@@ -89,10 +89,23 @@ export function conv2dFilterGrad(
   strides: number[],
   padBefore: number[],
 ): tf.Tensor4D {
+  return conv2dFilterGradT(x, tf.transpose(dy, [1, 2, 0, 3]), filterSize, strides, padBefore);
+}
+
+/**
+ * {@link conv2dFilterGrad} with `dy` already transposed to `[Ho, Wo, N, Co]` (lets callers that
+ * reuse one `dy` for several inputs transpose it once).
+ */
+export function conv2dFilterGradT(
+  x: tf.Tensor,
+  dyt: tf.Tensor,
+  filterSize: number[],
+  strides: number[],
+  padBefore: number[],
+): tf.Tensor4D {
   const xt = tf.transpose(x, [3, 1, 2, 0]);
-  const dyt = tf.transpose(dy, [1, 2, 0, 3]);
   const pads = [0, 1].map((i) => {
-    const after = filterSize[i] + (dy.shape[i + 1] - 1) * strides[i] - x.shape[i + 1] -
+    const after = filterSize[i] + (dyt.shape[i] - 1) * strides[i] - x.shape[i + 1] -
       padBefore[i];
     return [padBefore[i], after] as AxisPad;
   });

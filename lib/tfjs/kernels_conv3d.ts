@@ -17,7 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type AxisPad, dilateZeros, padCrop, runOps, type TensorInfo } from "./kernel_util.ts";
-import { conv2dFilterGrad, conv2dPadded } from "./kernels_conv2d.ts";
+import { conv2dFilterGradT, conv2dPadded } from "./kernels_conv2d.ts";
 
 /**
  * Pads (positive) or crops (negative) the depth axis of `x` `[N, D, H, W, C]`, working on a 3-D
@@ -134,11 +134,14 @@ export function conv3dFilterGrad(
   const [n, od, ho, wo, co] = dy.shape;
   const [kd, kh, kw] = filterShape;
   const xp = padDepth(x, pads[0]);
-  const dy4 = tf.reshape(dy, [n * od, ho, wo, co]);
+  // dy as the "filter" of conv2dFilterGrad's convolution, transposed once for all depth taps.
+  const dyt = tf.transpose(tf.reshape(dy, [n * od, ho, wo, co]), [1, 2, 0, 3]);
   const taps: tf.Tensor[] = [];
   for (let kz = 0; kz < kd; kz++) {
     const view = depthView(xp, kz, od, strides[0]);
-    taps.push(conv2dFilterGrad(view, dy4, [kh, kw], strides.slice(1), [pads[1][0], pads[2][0]]));
+    taps.push(
+      conv2dFilterGradT(view, dyt, [kh, kw], strides.slice(1), [pads[1][0], pads[2][0]]),
+    );
   }
   return tf.stack(taps) as tf.Tensor5D;
 }

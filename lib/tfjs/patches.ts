@@ -18,6 +18,7 @@
  * | `MaxPoolGrad`, `MaxPool3DGrad` | wrong element for all-negative windows | TypeScript loops |
  * | `BatchMatMul`, `_FusedMatMul` | transposed operands run C++ loops (10-30x) | explicit transpose |
  * | `_FusedMatMul` | wrong with a bias and batch > 1 (bias on first matrix only) | unfused ops |
+ * | `Sum` | slow over leading axes of rank-5 tensors (3-D conv bias gradient: ~120 ms) | merge axes |
  *
  * Known tfjs limits that remain on every backend: no gradient for dilated depthwise/separable
  * convolutions, and `tf.layers.batchNormalization` refuses 5-D input (reshape to 4-D around it).
@@ -39,6 +40,7 @@ import {
   conv3DConfig,
 } from "./kernels_conv3d.ts";
 import { maxPool3DConfig, maxPool3DGradConfig, maxPoolGradConfig } from "./kernels_pool.ts";
+import { sumConfig } from "./kernels_reduce.ts";
 
 /** Why a kernel is re-registered. */
 export type PatchReason = "missing" | "wrong" | "slow";
@@ -83,10 +85,11 @@ export const KERNEL_PATCHES: readonly KernelPatch[] = [
   { kernelName: "MaxPool3DGrad", reason: "wrong", make: () => maxPool3DGradConfig },
   { kernelName: "BatchMatMul", reason: "slow", make: (o) => batchMatMulConfig(required(o)) },
   { kernelName: "_FusedMatMul", reason: "slow", make: (o) => fusedMatMulConfig(required(o)) },
+  { kernelName: "Sum", reason: "slow", make: (o) => sumConfig(required(o)) },
 ];
 
 function required(o: tf.KernelConfig | undefined): tf.KernelConfig {
-  if (o == null) throw new Error("lib/tfjs: the stock wasm matmul kernel is not registered");
+  if (o == null) throw new Error("lib/tfjs: a stock wasm kernel to wrap is not registered");
   return o;
 }
 

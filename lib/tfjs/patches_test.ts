@@ -377,3 +377,45 @@ Deno.test("patched kernels leak neither tensors nor backend data", () => {
   }
   tf.dispose([x4, w4, wd, x5, w5, a]);
 });
+
+Deno.test("sum over merged axes, keepDims, column sums", async (t) => {
+  const shape = [2, 3, 4, 2, 3];
+  const xv = seededValues(size(shape), 500);
+  const cases: [number[], boolean][] = [
+    [[0, 1, 2, 3], false],
+    [[0, 1, 2, 3], true],
+    [[1, 2], false],
+    [[0, 2, 4], true],
+    [[4], false],
+    [[0, 1, 2, 3, 4], false],
+  ];
+  for (const [axes, keepDims] of cases) {
+    await t.step(`axes ${axes} keepDims=${keepDims}`, async () => {
+      const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const ref = new Float64Array(size(outShape));
+      const strides = shape.map((_, i) => size(shape.slice(i + 1)));
+      const outStrides = outShape.map((_, i) => size(outShape.slice(i + 1)));
+      for (let i = 0; i < xv.length; i++) {
+        let o = 0;
+        shape.forEach((_, ax) => {
+          const c = Math.floor(i / strides[ax]) % shape[ax];
+          if (!axes.includes(ax)) o += c * outStrides[ax];
+        });
+        ref[o] += xv[i];
+      }
+      await check("Sum", () => tf.sum(tf.tensor(xv, shape), axes, keepDims), ref);
+      const got = tf.tidy(() => tf.sum(tf.tensor(xv, shape), axes, keepDims));
+      const want = keepDims ? outShape : shape.filter((_, i) => !axes.includes(i));
+      if (got.shape.join() !== want.join()) throw new Error(`shape ${got.shape} vs ${want}`);
+      got.dispose();
+    });
+  }
+  const col = tf.tensor2d(seededValues(12, 501), [4, 3]);
+  const rows = (await tf.sum(col, 0).data()) as Float32Array;
+  const cv = col.dataSync();
+  for (let j = 0; j < 3; j++) {
+    const s = cv[j] + cv[3 + j] + cv[6 + j] + cv[9 + j];
+    if (Math.abs(rows[j] - s) > 1e-6) throw new Error("column sum");
+  }
+  col.dispose();
+});
