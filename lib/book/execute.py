@@ -193,6 +193,10 @@ class Executor:
         kc.start_channels()
         failure = None
         states = []
+        for cell in self.nb["cells"]:  # no stale outputs from an earlier run survive
+            if cell["cell_type"] == "code":
+                cell["outputs"] = []
+                cell["execution_count"] = None
         try:
             kc.wait_for_ready(timeout=120)
             code_cells = [(i, c) for i, c in enumerate(self.nb["cells"]) if c["cell_type"] == "code"]
