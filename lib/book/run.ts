@@ -114,6 +114,14 @@ export async function runNotebookScript(
   await Deno.writeTextFile(modulePath, script.source);
   const onUnload = () => cleanup();
   globalThis.addEventListener("unload", onUnload);
+  // Ctrl-C ends the process without an unload event: remove the module first.
+  const onSigint = () => {
+    cleanup();
+    Deno.exit(130);
+  };
+  try {
+    Deno.addSignalListener("SIGINT", onSigint);
+  } catch { /* no signals on this platform */ }
   try {
     for (const w of bareLastValues(script)) {
       log(
@@ -158,6 +166,9 @@ export async function runNotebookScript(
     return 0;
   } finally {
     globalThis.removeEventListener("unload", onUnload);
+    try {
+      Deno.removeSignalListener("SIGINT", onSigint);
+    } catch { /* not added */ }
     cleanup();
   }
 }
