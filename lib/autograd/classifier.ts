@@ -12,6 +12,7 @@ import type { Module } from "./nn.ts";
 import type { Optimizer } from "./optim.ts";
 import type { Rng } from "./random.ts";
 import { noGrad, Tensor } from "./tensor.ts";
+import { minibatches, shuffledIndices } from "../data/batches.ts";
 
 /** A labelled set of examples stored row by row. */
 export interface LabelledData {
@@ -56,6 +57,8 @@ export interface FitOptions {
   loss?: ClassificationLoss;
   /** Sets the learning rate before each step (step counts from 0 over the whole run). */
   schedule?: (step: number, totalSteps: number) => number;
+  /** Changes a training batch's inputs in place before the step (data augmentation). */
+  augment?: (inputs: Float32Array) => void;
   /** Called after every batch: progress reporting. */
   onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
   /** Called after every epoch with its record. */
@@ -72,28 +75,6 @@ export interface Evaluation {
   predictions: Uint8Array;
   /** counts[true][predicted]. */
   confusion: number[][];
-}
-
-/** Gathers examples order[start..end) (or start..end in storage order when order is null). */
-function batchTensor(
-  data: LabelledData,
-  order: ArrayLike<number> | null,
-  start: number,
-  end: number,
-): {
-  x: Tensor;
-  y: Uint8Array;
-} {
-  const rowSize = data.exampleShape.reduce((a, b) => a * b, 1);
-  const size = end - start;
-  const x = new Float32Array(size * rowSize);
-  const y = new Uint8Array(size);
-  for (let i = 0; i < size; i++) {
-    const row = order === null ? start + i : order[start + i];
-    x.set(data.inputs.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
-    y[i] = data.labels[row];
-  }
-  return { x: new Tensor(x, [size, ...data.exampleShape]), y };
 }
 
 function countCorrect(logits: Tensor, labels: ArrayLike<number>): number {
@@ -132,18 +113,21 @@ export function evaluateClassifier(
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let lossSum = 0;
   let correct = 0;
+  const rowSize = data.inputs.length / Math.max(count, 1);
+  const inOrder = Uint32Array.from({ length: count }, (_, i) => i);
+  let start = 0;
   noGrad(() => {
-    for (let start = 0; start < count; start += batchSize) {
-      const end = Math.min(start + batchSize, count);
-      const { x, y } = batchTensor(data, null, start, end);
+    for (const batch of minibatches(data.inputs, rowSize, data.labels, batchSize, inOrder)) {
+      const x = new Tensor(batch.x, [batch.size, ...data.exampleShape]);
       const logits = model.forward(x);
-      lossSum += crossEntropy(logits, y).item() * (end - start);
+      lossSum += crossEntropy(logits, batch.y).item() * batch.size;
       const predicted = logits.argmax();
       for (let i = 0; i < predicted.length; i++) {
         predictions[start + i] = predicted[i];
-        confusion[y[i]][predicted[i]]++;
-        if (predicted[i] === y[i]) correct++;
+        confusion[batch.y[i]][predicted[i]]++;
+        if (predicted[i] === batch.y[i]) correct++;
       }
+      start += batch.size;
     }
   });
   model.train(wasTraining);
@@ -171,13 +155,19 @@ export function fitClassifier(
   let step = 0;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     model.train();
-    const order = options.rng.permutation(count);
+    const order = shuffledIndices(count, () => options.rng.next());
     const started = performance.now();
     let lossSum = 0;
     let correct = 0;
-    for (let b = 0; b < batches; b++) {
-      const start = b * options.batchSize;
-      const { x, y } = batchTensor(train, order, start, Math.min(start + options.batchSize, count));
+    let b = 0;
+    const rowSize = train.inputs.length / count;
+    for (
+      const batch of minibatches(train.inputs, rowSize, train.labels, options.batchSize, order)
+    ) {
+      // The batch arrays are reused by the next batch: this step's graph is done with them by then.
+      options.augment?.(batch.x);
+      const x = new Tensor(batch.x, [batch.size, ...train.exampleShape]);
+      const y = batch.y;
       if (options.schedule) optimizer.lr = options.schedule(step, totalSteps);
       const logits = model.forward(x);
       const loss = lossFn(logits, y);
@@ -185,13 +175,14 @@ export function fitClassifier(
       loss.backward();
       optimizer.step();
       step++;
+      b++;
       const value = loss.item();
       if (!Number.isFinite(value)) {
-        throw new Error(`fitClassifier: loss became ${value} at epoch ${epoch}, batch ${b + 1}`);
+        throw new Error(`fitClassifier: loss became ${value} at epoch ${epoch}, batch ${b}`);
       }
-      lossSum += value * y.length;
+      lossSum += value * batch.size;
       correct += countCorrect(logits, y);
-      options.onBatch?.({ epoch, batch: b + 1, batches, loss: value });
+      options.onBatch?.({ epoch, batch: b, batches, loss: value });
     }
     const seconds = (performance.now() - started) / 1000;
     const evaluation = evaluateClassifier(model, test, classes);

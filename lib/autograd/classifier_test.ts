@@ -45,6 +45,7 @@ Deno.test("labelled data with mismatched sizes is rejected naming the field", ()
         labels: new Uint8Array(3),
         exampleShape: [4],
       }, "train"),
+    Error,
     "train: inputs hold 10 values, expected 3 examples × 4",
   );
 });

@@ -78,10 +78,12 @@ Deno.test("conv2d rejects mismatched shapes with a clear message", () => {
   const x = tensor(new Float32Array(2 * 3 * 5 * 5), [2, 3, 5, 5]);
   assertThrows(
     () => conv2d(x, tensor(new Float32Array(4 * 2 * 9), [4, 2, 3, 3])),
+    Error,
     "conv2d: weight shape [4,2,3,3]",
   );
   assertThrows(
     () => conv2d(tensor([1, 2]), tensor(new Float32Array(9), [1, 1, 3, 3])),
+    Error,
     "expected a 4-D NCHW input",
   );
 });
@@ -123,5 +125,5 @@ Deno.test("fused batchNorm matches tf.moments + tf.batchNorm, in training and wi
       toNchw(tf.batchNorm(toNhwc(x), tf.tensor1d(mean), tf.tensor1d(variance), b, g, 1e-5)),
     [x, gamma, beta],
   );
-  assertThrows(() => batchNorm(x, beta, tensor([1, 2])), "batchNorm: input [4,3,3,2]");
+  assertThrows(() => batchNorm(x, beta, tensor([1, 2])), Error, "batchNorm: input [4,3,3,2]");
 });

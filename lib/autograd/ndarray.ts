@@ -76,7 +76,7 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
 export function broadcastStrides(from: Shape, to: Shape): number[] {
   const own = stridesOf(from);
   const offset = to.length - from.length;
-  return to.map((dim, i) => {
+  return to.map((_dim, i) => {
     const source = i - offset;
     if (source < 0 || from[source] === 1) return 0;
     return own[source];

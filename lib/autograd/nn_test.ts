@@ -65,12 +65,14 @@ Deno.test("losses reject bad labels and non-finite logits", () => {
   const logits = tensor([[1, 2], [3, 4]]);
   assertThrows(
     () => crossEntropy(logits, [0]),
+    Error,
     "crossEntropy: need logits of shape [n,classes] and n labels",
   );
-  assertThrows(() => crossEntropy(logits, [0, 2]), "pick: index 2 at row 1");
+  assertThrows(() => crossEntropy(logits, [0, 2]), Error, "pick: index 2 at row 1");
   logits.data[1] = Infinity;
   assertThrows(
     () => crossEntropy(logits, [0, 1]),
+    Error,
     "crossEntropy: value at flat index 1 of shape [2,2] is Infinity",
   );
 });
@@ -174,7 +176,7 @@ Deno.test("SGD momentum matches the closed form over two steps", () => {
   opt.step(); // v = 1, p = 0.9
   opt.step(); // v = 1.9, p = 0.71
   assert(Math.abs(p.data[0] - 0.71) < 1e-6, `${p.data[0]}`);
-  assertThrows(() => new SGD([p], { lr: 0 }), "learning rate must be positive");
+  assertThrows(() => new SGD([p], { lr: 0 }), Error, "learning rate must be positive");
 });
 
 Deno.test("cosineSchedule warms up, then decays to the minimum", () => {
@@ -197,9 +199,14 @@ Deno.test("save and load weights round-trip through safetensors, atomically", as
   for (const [name, t] of a.stateDict()) assertEquals(b.stateDict().get(name)!.data, t.data, name);
   const bytes = await Deno.readFile(path);
   await Deno.writeFile(`${dir}/cut.safetensors`, bytes.subarray(0, bytes.length - 7));
-  await assertRejects(() => loadWeights(b, `${dir}/cut.safetensors`), "cut.safetensors: tensor");
+  await assertRejects(
+    () => loadWeights(b, `${dir}/cut.safetensors`),
+    Error,
+    "cut.safetensors: tensor",
+  );
   await assertRejects(
     () => loadWeights(new Sequential(new Linear(4, 2, rng)), path),
+    Error,
     "'0.weight' has shape [4,3], the module expects [4,2]",
   );
   assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [

@@ -50,17 +50,4 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
-
-  /** The integers 0..n-1 in a random order (Fisher-Yates). */
-  permutation(n: number): Uint32Array {
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const swap = order[i];
-      order[i] = order[j];
-      order[j] = swap;
-    }
-    return order;
-  }
 }

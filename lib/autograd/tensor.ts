@@ -320,31 +320,7 @@ export class Tensor {
 
   /** Matrix product of two 2-D tensors: [m,k]·[k,n] → [m,n]. */
   matmul(other: Tensor): Tensor {
-    const a = this;
-    const b = other;
-    if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[0]) {
-      throw new Error(
-        `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are incompatible ` +
-          "(need [m,k] and [k,n])",
-      );
-    }
-    const [m, k] = a.shape;
-    const n = b.shape[1];
-    const out = new Float32Array(m * n);
-    gemm(false, false, m, n, k, a.data, b.data, out);
-    return makeResult(out, [m, n], "matmul", [a, b], (g) => {
-      let ga: Float32Array | null = null;
-      let gb: Float32Array | null = null;
-      if (a.requiresGrad) {
-        ga = new Float32Array(m * k);
-        gemm(false, true, m, k, n, g, b.data, ga); // dA = dC · Bᵀ
-      }
-      if (b.requiresGrad) {
-        gb = new Float32Array(k * n);
-        gemm(true, false, k, n, m, a.data, g, gb); // dB = Aᵀ · dC
-      }
-      return [ga, gb];
-    });
+    return matmul2d(this, other);
   }
 
   /** Permutes axes; without arguments, reverses them (the matrix transpose for 2-D). */
@@ -573,6 +549,32 @@ function topologicalOrder(root: Tensor): Tensor[] {
     }
   }
   return order;
+}
+
+function matmul2d(a: Tensor, b: Tensor): Tensor {
+  if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[0]) {
+    throw new Error(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are incompatible ` +
+        "(need [m,k] and [k,n])",
+    );
+  }
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const out = new Float32Array(m * n);
+  gemm(false, false, m, n, k, a.data, b.data, out);
+  return makeResult(out, [m, n], "matmul", [a, b], (g) => {
+    let ga: Float32Array | null = null;
+    let gb: Float32Array | null = null;
+    if (a.requiresGrad) {
+      ga = new Float32Array(m * k);
+      gemm(false, true, m, k, n, g, b.data, ga); // dA = dC · Bᵀ
+    }
+    if (b.requiresGrad) {
+      gb = new Float32Array(k * n);
+      gemm(true, false, k, n, m, a.data, g, gb); // dB = Aᵀ · dC
+    }
+    return [ga, gb];
+  });
 }
 
 function toTensor(value: TensorLike): Tensor {

@@ -222,19 +222,35 @@ for (const c of cases) {
 
 Deno.test("bad input raises errors naming the op and the shapes", () => {
   const a = tensor([[1, 2, 3], [4, 5, 6]]);
-  assertThrows(() => a.add(tensor([1, 2, 3, 4])), "add: shapes [2,3] and [4] cannot be broadcast");
-  assertThrows(() => a.matmul(tensor([[1, 2]])), "matmul: shapes [2,3] and [1,2] are incompatible");
-  assertThrows(() => tensor(new Int32Array([1, 2])), "got Int32Array");
-  assertThrows(() => tensor(new Float64Array([1, 2])), "got Float64Array");
-  assertThrows(() => tensor([1, NaN, 3]), "tensor: value at flat index 1 of shape [3] is NaN");
-  assertThrows(() => tensor([[1, 2], [3]]), "ragged");
-  assertThrows(() => a.reshape([4, 2]), "reshape: cannot reshape [2,3] to [4,2]");
-  assertThrows(() => a.sum(2), "sum: axis 2 is out of range for rank 2");
-  assertThrows(() => a.pick([0, 5]), "pick: index 5 at row 1");
-  assertThrows(() => new Tensor(new Float32Array(3), [2, 2]), "shape [2,2] needs 4 values, got 3");
+  assertThrows(
+    () => a.add(tensor([1, 2, 3, 4])),
+    Error,
+    "add: shapes [2,3] and [4] cannot be broadcast",
+  );
+  assertThrows(
+    () => a.matmul(tensor([[1, 2]])),
+    Error,
+    "matmul: shapes [2,3] and [1,2] are incompatible",
+  );
+  assertThrows(() => tensor(new Int32Array([1, 2])), Error, "got Int32Array");
+  assertThrows(() => tensor(new Float64Array([1, 2])), Error, "got Float64Array");
+  assertThrows(
+    () => tensor([1, NaN, 3]),
+    Error,
+    "tensor: value at flat index 1 of shape [3] is NaN",
+  );
+  assertThrows(() => tensor([[1, 2], [3]]), Error, "ragged");
+  assertThrows(() => a.reshape([4, 2]), Error, "reshape: cannot reshape [2,3] to [4,2]");
+  assertThrows(() => a.sum(2), Error, "sum: axis 2 is out of range for rank 2");
+  assertThrows(() => a.pick([0, 5]), Error, "pick: index 5 at row 1");
+  assertThrows(
+    () => new Tensor(new Float32Array(3), [2, 2]),
+    Error,
+    "shape [2,2] needs 4 values, got 3",
+  );
   const x = tensor([1, 2], undefined, { requiresGrad: true });
-  assertThrows(() => x.mul(2).backward(), "backward: output has shape [2]");
-  assertThrows(() => tensor([1]).backward(), "does not require grad");
+  assertThrows(() => x.mul(2).backward(), Error, "backward: output has shape [2]");
+  assertThrows(() => tensor([1]).backward(), Error, "does not require grad");
 });
 
 Deno.test("broadcast edge cases: scalars, size-1 and size-0 dimensions", () => {

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../viz/_assert.ts";
+import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
 import { fromFileUrl } from "../viz/_path.ts";
 
 const runner = fromFileUrl(new URL("./run.ts", import.meta.url));

@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "../viz/_assert.ts";
+import { assertEquals, assertMatch } from "../testing/asserts.ts";
 import { chapterArgs, truthy } from "./args.ts";
 import { parseNotebook } from "./notebook.ts";
 import {

@@ -1,6 +1,6 @@
 // Site tests. The browser test needs Debian's chromium: skipped outside CI when it is missing; in
 // CI (env CI set) it runs and fails instead.
-import { assert, assertEquals, assertMatch } from "../viz/_assert.ts";
+import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
 import { lineChart, plotlyChart } from "../viz/mod.ts";
 import { toBase64 } from "../viz/png.ts";
 import { Browser, chromiumPath } from "./cdp.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../testing/asserts.ts";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";

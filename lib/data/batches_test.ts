@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { minibatches, shuffledIndices } from "./batches.ts";
 
 /** A tiny deterministic [0, 1) generator for tests (mulberry32). */

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import { assertEquals, assertRejects, assertThrows } from "../testing/asserts.ts";
 import * as path from "node:path";
 import { parseIdx, readIdx } from "./idx.ts";
 

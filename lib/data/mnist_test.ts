@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
 import * as path from "node:path";
 import { AssetNotFoundError } from "./assets.ts";
 import { loadMnist, MNIST_PIXELS, mnistAsset, mnistNpmDir } from "./mnist.ts";

@@ -33,3 +33,4 @@ export {
   type MnistSplit,
 } from "./mnist.ts";
 export { type Minibatch, minibatches, shuffledIndices } from "./batches.ts";
+export { randomTranslate } from "./augment.ts";

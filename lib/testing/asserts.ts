@@ -1,27 +1,31 @@
 /**
- * The few assertions the book's tests use, on top of `node:assert` (JSR's `@std/assert` is not
- * reachable from our machines).
+ * The assertions the book's tests use, shaped like Deno's `@std/assert` (which JSR hosts, and JSR
+ * is not reachable from our machines), on top of `node:assert`.
  *
  * @module
  */
 
-import nodeAssert from "node:assert/strict";
+import { deepStrictEqual } from "node:assert/strict";
+
+// deno-lint-ignore no-explicit-any
+type ErrorClass<E extends Error> = new (...args: any[]) => E;
 
 /** Fails with `message` unless `condition` holds. */
 export function assert(condition: unknown, message = "assertion failed"): asserts condition {
-  nodeAssert.ok(condition, message);
+  if (!condition) throw new Error(message);
 }
 
-/** Deep, strict equality. */
+/** Deep, strict equality (typed arrays compared element by element). */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  nodeAssert.deepStrictEqual(actual, expected, message);
+  if (message === undefined) deepStrictEqual(actual, expected);
+  else deepStrictEqual(actual, expected, message);
 }
 
 /** |actual − expected| ≤ tolerance. */
 export function assertAlmostEquals(
   actual: number,
   expected: number,
-  tolerance = 1e-6,
+  tolerance = 1e-7,
   message?: string,
 ): void {
   if (!(Math.abs(actual - expected) <= tolerance)) {
@@ -29,30 +33,58 @@ export function assertAlmostEquals(
   }
 }
 
-/** `fn` throws an Error whose message contains `includes`; returns that error. */
-export function assertThrows(fn: () => unknown, includes: string): Error {
+/** Fails unless `text` contains `part`. */
+export function assertStringIncludes(text: string, part: string): void {
+  if (!text.includes(part)) {
+    throw new Error(`expected text to include ${JSON.stringify(part)}; text: ${text}`);
+  }
+}
+
+/** Fails unless `text` matches `pattern`. */
+export function assertMatch(text: string, pattern: RegExp, message?: string): void {
+  if (!pattern.test(text)) {
+    throw new Error(message ?? `expected ${JSON.stringify(text)} to match ${pattern}`);
+  }
+}
+
+function checkError<E extends Error>(error: unknown, type: ErrorClass<E>, includes: string): E {
+  if (!(error instanceof type)) {
+    throw new Error(
+      `expected ${type.name}, got ${error instanceof Error ? error.stack : String(error)}`,
+    );
+  }
+  if (!error.message.includes(includes)) {
+    throw new Error(
+      `expected the message to include ${JSON.stringify(includes)}; got: ${error.message}`,
+    );
+  }
+  return error;
+}
+
+/** Runs `fn`; fails unless it throws a `type` whose message includes `includes`. */
+export function assertThrows<E extends Error = Error>(
+  fn: () => unknown,
+  type: ErrorClass<E> = Error as unknown as ErrorClass<E>,
+  includes = "",
+): E {
   try {
     fn();
   } catch (error) {
-    const message = (error as Error).message ?? String(error);
-    if (!message.includes(includes)) {
-      throw new Error(`expected an error containing "${includes}", got: ${message}`);
-    }
-    return error as Error;
+    return checkError(error, type, includes);
   }
-  throw new Error(`expected an error containing "${includes}", but nothing was thrown`);
+  throw new Error(`expected ${type.name} to be thrown, but nothing was thrown`);
 }
 
-/** Like {@link assertThrows} for async functions. */
-export async function assertRejects(fn: () => Promise<unknown>, includes: string): Promise<Error> {
+/** Awaits `fn`; fails unless it rejects with a `type` whose message includes `includes`. */
+export async function assertRejects<E extends Error = Error>(
+  fn: () => Promise<unknown>,
+  type: ErrorClass<E> = Error as unknown as ErrorClass<E>,
+  includes = "",
+): Promise<E> {
   try {
     await fn();
   } catch (error) {
-    const message = (error as Error).message ?? String(error);
-    if (!message.includes(includes)) {
-      throw new Error(`expected an error containing "${includes}", got: ${message}`);
-    }
-    return error as Error;
+    return checkError(error, type, includes);
   }
-  throw new Error(`expected an error containing "${includes}", but nothing was thrown`);
+  throw new Error(`expected a rejection with ${type.name}, but the promise resolved`);
 }

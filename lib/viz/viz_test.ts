@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "../testing/asserts.ts";
 import {
   barChart,
   confusionCounts,
