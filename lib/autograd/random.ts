@@ -1,8 +1,9 @@
 /**
  * A small seeded random number generator, so that every run of the book is reproducible.
  *
- * `Rng` is mulberry32 (32-bit state, fast, good enough for initialisation, shuffling and
- * dropout masks) plus the Box-Muller transform for normal samples.
+ * `Rng` is mulberry32 (32-bit state, fast, good enough for initialisation, shuffling, dropout
+ * masks and test inputs) plus the Box-Muller transform for normal samples. It is the one
+ * generator of the whole library: the engine, the data pipelines and the tfjs tests all use it.
  *
  * @module
  */
@@ -10,7 +11,19 @@
 /** A seeded pseudo-random number generator. */
 export class Rng {
   #state: number;
-  #spareNormal: number | null = null;
+
+  /**
+   * An independent generator for `(seed, ...keys)`, e.g. `(seed, epoch)`: each epoch gets its own
+   * reproducible stream, however many numbers earlier epochs drew.
+   */
+  static derive(seed: number, ...keys: number[]): Rng {
+    let h = (seed ^ 0x9e3779b9) >>> 0;
+    for (const k of keys) {
+      h = Math.imul(h ^ (k >>> 0), 0x85ebca6b) >>> 0;
+      h = (h ^ (h >>> 13)) >>> 0;
+    }
+    return new Rng(h);
+  }
 
   /** Creates a generator; the same seed always gives the same sequence. */
   constructor(seed = 42) {
@@ -31,19 +44,21 @@ export class Rng {
     return low + (high - low) * this.next();
   }
 
-  /** A standard normal sample (mean 0, standard deviation 1). */
+  /** A standard normal sample (mean 0, standard deviation 1), by the Box-Muller transform. */
   normal(): number {
-    if (this.#spareNormal !== null) {
-      const spare = this.#spareNormal;
-      this.#spareNormal = null;
-      return spare;
-    }
     let u = 0;
     while (u === 0) u = this.next();
-    const v = this.next();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    this.#spareNormal = radius * Math.sin(2 * Math.PI * v);
-    return radius * Math.cos(2 * Math.PI * v);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** The generator's whole state, to store in a checkpoint. */
+  get state(): number {
+    return this.#state;
+  }
+
+  /** Restores a state read from {@link state}. */
+  set state(value: number) {
+    this.#state = value >>> 0;
   }
 
   /** An integer in [0, n). */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { Rng } from "../autograd/random.ts";
 
 /** Padding as tfjs accepts it for these ops. */
 export type RefPad = "same" | "valid" | number;
@@ -227,20 +228,12 @@ export function matMulRef(
 }
 
 /**
- * Deterministic pseudo-random values in `[lo, hi)` (mulberry32), for seeded test inputs.
+ * Deterministic pseudo-random values in `[lo, hi)` (the library's seeded `Rng`), for test inputs.
  *
  * @param count how many values
  * @param seed any 32-bit integer
  */
 export function seededValues(count: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: count }, () => rng.uniform(lo, hi));
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "./rng.ts";
+import { Rng } from "../autograd/random.ts";
+import { shuffledIndices } from "../data/batches.ts";
 
 /** A batch: inputs and targets with the batch on the first axis. Whoever receives it disposes it. */
 export interface Batch {
@@ -45,8 +46,9 @@ export interface BatchOptions {
 
 /** The example order of `epoch`: a permutation seeded by `(seed, epoch)`, or identity. */
 export function epochOrder(n: number, epoch: number, seed = 0, shuffle = true): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  return shuffle ? Rng.derive(seed, epoch).shuffle(order) : order;
+  if (!shuffle) return Int32Array.from({ length: n }, (_, i) => i);
+  const rng = Rng.derive(seed, epoch);
+  return Int32Array.from(shuffledIndices(n, () => rng.next()));
 }
 
 /** Number of batches `batches` yields per epoch. */

@@ -5,8 +5,6 @@
  *
  * @module
  */
-export { crc32, crc32c, maskedCrc32c } from "./crc.ts";
-export { encodePng } from "./png.ts";
 export {
   FILE_VERSION,
   type Histogram,
@@ -16,7 +14,7 @@ export {
   SummaryWriter,
   tfrecord,
 } from "./tensorboard.ts";
-export { Rng } from "./rng.ts";
+export { Rng } from "../autograd/random.ts";
 export {
   type Augment,
   type Batch,

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { maskedCrc32c } from "./crc.ts";
-import { encodePng } from "./png.ts";
+import { maskedCrc32c } from "../data/crc.ts";
+import { encodePng } from "../viz/png.ts";
 import { ProtoWriter } from "./protobuf.ts";
 import { join } from "node:path";
 

@@ -7,8 +7,8 @@
  * skipped with a message, except under CI (env `CI` set), where it fails.
  */
 import { fileURLToPath } from "node:url";
-import { crc32, crc32c, maskedCrc32c } from "./crc.ts";
-import { encodePng } from "./png.ts";
+import { crc32, crc32c, maskedCrc32c } from "../data/crc.ts";
+import { encodePng } from "../viz/png.ts";
 import { histogramOf, imageFromFloats, SummaryWriter, tfrecord } from "./tensorboard.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));

@@ -10,7 +10,7 @@
  */
 import { Figure, type MediaBundle } from "./figure.ts";
 import { PlotlyFigure } from "./plotly.ts";
-import { crc32 } from "./png.ts";
+import { crc32 } from "../data/crc.ts";
 import { dirname, relative, resolve } from "./_path.ts";
 import { figureDir, repoRoot } from "./paths.ts";
 

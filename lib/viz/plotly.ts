@@ -16,7 +16,7 @@
  * @module
  */
 import type { MediaBundle } from "./figure.ts";
-import { crc32 } from "./png.ts";
+import { crc32 } from "../data/crc.ts";
 import { plotlyBundlePath } from "./paths.ts";
 
 /** Options for {@linkcode PlotlyFigure.html}. */

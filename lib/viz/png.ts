@@ -7,23 +7,7 @@
  * @module
  */
 import { deflateSync } from "node:zlib";
-
-const CRC_TABLE: Uint32Array = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (as used by PNG chunks and zip) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+import { crc32 } from "../data/crc.ts";
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -41,21 +25,21 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * @param pixels `height * width * channels` bytes, row-major, channels interleaved.
  * @param width image width in pixels.
  * @param height image height in pixels.
- * @param channels 1 (gray), 3 (RGB) or 4 (RGBA).
+ * @param channels 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA).
  * @returns the PNG file's bytes.
  */
 export function encodePng(
   pixels: Uint8Array,
   width: number,
   height: number,
-  channels: 1 | 3 | 4,
+  channels: 1 | 2 | 3 | 4,
 ): Uint8Array {
   if (pixels.length !== width * height * channels) {
     throw new RangeError(
       `encodePng: expected ${width * height * channels} bytes, got ${pixels.length}`,
     );
   }
-  const colorType = channels === 1 ? 0 : channels === 3 ? 2 : 6;
+  const colorType = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels];
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { smallCnn2d } from "../../models/small_cnn.ts";
 import type { TensorDataset } from "../batches.ts";
 import { LayersModule } from "../lightning.ts";
-import { Rng } from "../rng.ts";
+import { Rng } from "../../autograd/random.ts";
 
 /**
  * `n` 8x8 gray images of 3 classes: a bright 3x3 blob in the left, middle or right third, plus
