@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { repoRoot } from "../viz/paths.ts";
+import { projectRoot } from "../data/assets.ts";
 
 /** What a chapter was asked to do. */
 export interface ChapterArgs {
@@ -46,5 +46,5 @@ export function chapterArgs(argv: readonly string[] = Deno.args): ChapterArgs {
 
 /** Absolute path under the repository's git-ignored `runs/` folder, e.g. `runsDir("chapter1")`. */
 export function runsDir(...parts: string[]): string {
-  return [`${repoRoot()}/runs`, ...parts].join("/");
+  return [`${projectRoot()}/runs`, ...parts].join("/");
 }

@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { basename, resolve } from "../viz/_path.ts";
-import { repoRoot } from "../viz/paths.ts";
+import { basename, resolve } from "node:path";
+import { projectRoot } from "../data/assets.ts";
 import { executeNotebook } from "./execute.ts";
 import { readNotebook } from "./notebook.ts";
 import { buildSite, type Chapter, chapterSlug } from "./site.ts";
@@ -32,7 +32,9 @@ export interface ChapterSource {
 }
 
 /** Lists `chapters/NN-*` folders in order with their notebooks. */
-export async function discoverChapters(root = `${repoRoot()}/chapters`): Promise<ChapterSource[]> {
+export async function discoverChapters(
+  root = `${projectRoot()}/chapters`,
+): Promise<ChapterSource[]> {
   const out: ChapterSource[] = [];
   for await (const e of Deno.readDir(root)) {
     if (!e.isDirectory || !/^\d\d-/.test(e.name)) continue;
@@ -139,7 +141,7 @@ export async function buildBook(
     }
     let readme = "";
     try {
-      readme = await Deno.readTextFile(`${repoRoot()}/README.md`);
+      readme = await Deno.readTextFile(`${projectRoot()}/README.md`);
     } catch { /* none */ }
     const intro = readme.split(/\n\s*\n/).find((p, i) => i > 0 && !p.startsWith("#")) ?? "";
     const outDir = await buildSite(chapters, { outDir: options.outDir, intro });

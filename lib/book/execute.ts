@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { fromFileUrl } from "../viz/_path.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 /** The Python that has `jupyter_client` (`$BOOK_PYTHON`, default Debian's `/usr/bin/python3`). */
 export function bookPython(): string {

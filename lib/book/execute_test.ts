@@ -1,7 +1,7 @@
 // Executor tests: need Debian's Jupyter and the Deno kernelspec. Outside CI they are skipped when
 // those are missing; in CI (env CI set) they run and fail loudly instead.
 import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
-import { fromFileUrl } from "../viz/_path.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { executeNotebook, inCI, jupyterStatus } from "./execute.ts";
 import { joinSource, readNotebook } from "./notebook.ts";
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { escapeXml } from "../viz/svg.ts";
 import katex from "katex";
 import { Marked, type Tokens } from "marked";
 import hljs from "highlight.js/lib/core";
@@ -20,30 +21,13 @@ hljs.registerLanguage("bash", bash);
 hljs.registerLanguage("json", json);
 hljs.registerLanguage("python", python);
 
-/** Escapes text for HTML. */
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) =>
-      c === "&"
-        ? "&amp;"
-        : c === "<"
-        ? "&lt;"
-        : c === ">"
-        ? "&gt;"
-        : c === '"'
-        ? "&quot;"
-        : "&#39;",
-  );
-}
-
 /** Highlights code (default TypeScript) as HTML; unknown languages are escaped only. */
 export function highlight(code: string, language = "typescript"): string {
   const lang = { ts: "typescript", js: "javascript", sh: "bash", shell: "bash", py: "python" }[
     language
   ] ?? language;
   if (hljs.getLanguage(lang)) return hljs.highlight(code, { language: lang }).value;
-  return escapeHtml(code);
+  return escapeXml(code);
 }
 
 /** Typesets TeX with KaTeX; errors are shown in place (red) rather than thrown. */
@@ -122,9 +106,9 @@ export function renderMarkdown(
       },
       code(t: Tokens.Code) {
         const lang = (t.lang ?? "").split(/\s/)[0];
-        const body = lang ? highlight(t.text, lang) : escapeHtml(t.text);
+        const body = lang ? highlight(t.text, lang) : escapeXml(t.text);
         return `<pre class="code"><code class="hljs${
-          lang ? ` language-${escapeHtml(lang)}` : ""
+          lang ? ` language-${escapeXml(lang)}` : ""
         }">${body}</code></pre>\n`;
       },
       link(
@@ -132,8 +116,8 @@ export function renderMarkdown(
         t: Tokens.Link,
       ) {
         const href = options.rewriteLink ? options.rewriteLink(t.href) : t.href;
-        const title = t.title ? ` title="${escapeHtml(t.title)}"` : "";
-        return `<a href="${escapeHtml(href)}"${title}>${this.parser.parseInline(t.tokens)}</a>`;
+        const title = t.title ? ` title="${escapeXml(t.title)}"` : "";
+        return `<a href="${escapeXml(href)}"${title}>${this.parser.parseInline(t.tokens)}</a>`;
       },
     },
   });

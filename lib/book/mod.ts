@@ -71,7 +71,6 @@ export {
   type SiteOptions,
 } from "./site.ts";
 export {
-  escapeHtml,
   type Heading,
   headingId,
   highlight,

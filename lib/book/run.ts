@@ -17,8 +17,9 @@
  *
  * @module
  */
-import { basename, dirname, fromFileUrl, relative, resolve } from "../viz/_path.ts";
-import { repoRoot } from "../viz/paths.ts";
+import { basename, dirname, relative, resolve } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { projectRoot } from "../data/assets.ts";
 import { readNotebook } from "./notebook.ts";
 import {
   bareLastValues,
@@ -142,7 +143,7 @@ export async function runNotebookScript(
     if (!Deno.env.get("BOOK_FIGURE_DIR")) {
       Deno.env.set(
         "BOOK_FIGURE_DIR",
-        `${repoRoot()}/runs/${basename(dirname(modulePath))}/figures`,
+        `${projectRoot()}/runs/${basename(dirname(modulePath))}/figures`,
       );
     }
     const cwd = Deno.cwd();

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
-import { fromFileUrl } from "../viz/_path.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 const runner = fromFileUrl(new URL("./run.ts", import.meta.url));
 const testdata = fromFileUrl(new URL("./testdata", import.meta.url));

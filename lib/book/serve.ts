@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { normalize } from "../viz/_path.ts";
-import { repoRoot } from "../viz/paths.ts";
+import { normalize } from "node:path";
+import { projectRoot } from "../data/assets.ts";
 
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -63,7 +63,7 @@ if (import.meta.main) {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const root = flag("--dir") ?? `${repoRoot()}/_site`;
+  const root = flag("--dir") ?? `${projectRoot()}/_site`;
   const port = Number(flag("--port") ?? 8000);
   serveSite(root, port, (a) => console.log(`serving ${root} at http://${a.hostname}:${a.port}/`));
 }

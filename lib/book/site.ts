@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { basename, dirname } from "../viz/_path.ts";
-import { repoRoot } from "../viz/paths.ts";
-import { escapeHtml, type Heading, highlight, renderMarkdown, renderMath } from "./markdown.ts";
+import { basename, dirname } from "node:path";
+import { projectRoot } from "../data/assets.ts";
+import { type Heading, highlight, renderMarkdown, renderMath } from "./markdown.ts";
+import { escapeXml } from "../viz/svg.ts";
 import { type CellOutput, joinSource, type Notebook } from "./notebook.ts";
 
 /** One chapter to publish. */
@@ -71,12 +72,12 @@ function renderOutput(o: CellOutput, cellNo: number, k: number, ctx: PageContext
   if (o.output_type === "stream") {
     const text = joinSource(o.text).replace(ANSI, "");
     return `<pre class="output stream ${o.name === "stderr" ? "stderr" : "stdout"}">${
-      escapeHtml(text)
+      escapeXml(text)
     }</pre>`;
   }
   if (o.output_type === "error") {
     const tb = (o.traceback ?? []).join("\n").replace(ANSI, "") || `${o.ename}: ${o.evalue}`;
-    return `<pre class="output error">${escapeHtml(tb)}</pre>`;
+    return `<pre class="output error">${escapeXml(tb)}</pre>`;
   }
   const data = o.data ?? {};
   const meta = (o.metadata ?? {}) as Record<string, Record<string, unknown> | undefined>;
@@ -84,7 +85,7 @@ function renderOutput(o: CellOutput, cellNo: number, k: number, ctx: PageContext
     | { data?: unknown; layout?: Record<string, unknown>; config?: unknown }
     | undefined;
   const alt = typeof data["text/plain"] === "string"
-    ? escapeHtml(joinSource(data["text/plain"] as string).replace(ANSI, ""))
+    ? escapeXml(joinSource(data["text/plain"] as string).replace(ANSI, ""))
     : "output";
   if (plotly) {
     ctx.usesPlotly = true;
@@ -169,13 +170,13 @@ function layout(opts: {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(opts.title)}</title>
+<title>${escapeXml(opts.title)}</title>
 <link rel="stylesheet" href="assets/katex/katex.min.css">
 <link rel="stylesheet" href="assets/book.css">
 ${opts.usesPlotly ? `<script src="assets/plotly.min.js"></script>\n` : ""}</head>
 <body>
 <header class="top"><a class="book" href="index.html">${
-    escapeHtml(opts.bookTitle)
+    escapeXml(opts.bookTitle)
   }</a>${opts.nav}</header>
 <div class="page">
 ${opts.toc ? `<nav class="toc">${opts.toc}</nav>` : ""}
@@ -191,7 +192,7 @@ ${opts.body}
 
 function tocHtml(headings: Heading[]): string {
   const items = headings.filter((h) => h.depth >= 2 && h.depth <= 3).map((h) =>
-    `<li class="d${h.depth}"><a href="#${h.id}">${escapeHtml(h.text)}</a></li>`
+    `<li class="d${h.depth}"><a href="#${h.id}">${escapeXml(h.text)}</a></li>`
   );
   return items.length ? `<div class="toc-title">On this page</div><ul>${items.join("")}</ul>` : "";
 }
@@ -235,13 +236,13 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
     const nav = `<nav class="prevnext">` +
       (prev
         ? `<a class="prev" rel="prev" href="${prev.slug}.html">← ${
-          escapeHtml(titles.get(prev.slug)!)
+          escapeXml(titles.get(prev.slug)!)
         }</a>`
         : `<span></span>`) +
       `<a class="contents" href="index.html">Contents</a>` +
       (next
         ? `<a class="next" rel="next" href="${next.slug}.html">${
-          escapeHtml(titles.get(next.slug)!)
+          escapeXml(titles.get(next.slug)!)
         } →</a>`
         : `<span></span>`) +
       `</nav>`;
@@ -260,18 +261,18 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
       }),
     );
     const sections = ctx.headings.filter((h) => h.depth === 2).map((h) =>
-      `<li><a href="${chapter.slug}.html#${h.id}">${escapeHtml(h.text)}</a></li>`
+      `<li><a href="${chapter.slug}.html#${h.id}">${escapeXml(h.text)}</a></li>`
     ).join("");
     contents.push(
       `<li class="chapter"><a href="${chapter.slug}.html">${
-        escapeHtml(titles.get(chapter.slug)!)
+        escapeXml(titles.get(chapter.slug)!)
       }</a>` +
         (sections ? `<ul>${sections}</ul>` : "") + `</li>`,
     );
   });
   for (const c of chapters.filter((c) => !c.notebook)) {
     contents.push(
-      `<li class="chapter pending">${escapeHtml(titles.get(c.slug)!)} <em>(coming)</em></li>`,
+      `<li class="chapter pending">${escapeXml(titles.get(c.slug)!)} <em>(coming)</em></li>`,
     );
   }
   const intro = options.intro ? renderMarkdown(options.intro).html : "";
@@ -280,13 +281,13 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
     layout({
       title: bookTitle,
       bookTitle,
-      body: `<h1>${escapeHtml(bookTitle)}</h1>${intro}<h2>Contents</h2><ol class="contents">${
+      body: `<h1>${escapeXml(bookTitle)}</h1>${intro}<h2>Contents</h2><ol class="contents">${
         contents.join("")
       }</ol>`,
       nav: written.length
         ? `<nav class="prevnext"><span></span><span></span><a class="next" rel="next" href="${
           written[0].slug
-        }.html">${escapeHtml(titles.get(written[0].slug)!)} →</a></nav>`
+        }.html">${escapeXml(titles.get(written[0].slug)!)} →</a></nav>`
         : "",
       toc: "",
       usesPlotly: false,
@@ -349,7 +350,7 @@ async function copyDir(from: string, to: string): Promise<void> {
 
 /** Renders and writes the site; returns the output directory. */
 export async function buildSite(chapters: Chapter[], options: SiteOptions = {}): Promise<string> {
-  const out = options.outDir ?? `${repoRoot()}/_site`;
+  const out = options.outDir ?? `${projectRoot()}/_site`;
   const site = renderSite(chapters, options);
   await Deno.remove(out, { recursive: true }).catch(() => {});
   await Deno.mkdir(`${out}/assets`, { recursive: true });
@@ -365,7 +366,7 @@ export async function buildSite(chapters: Chapter[], options: SiteOptions = {}):
     }
   }
   await Deno.writeTextFile(`${out}/assets/book.css`, BOOK_CSS);
-  const nm = `${repoRoot()}/node_modules`;
+  const nm = `${projectRoot()}/node_modules`;
   await Deno.mkdir(`${out}/assets/katex`, { recursive: true });
   await Deno.copyFile(`${nm}/katex/dist/katex.min.css`, `${out}/assets/katex/katex.min.css`);
   await copyDir(`${nm}/katex/dist/fonts`, `${out}/assets/katex/fonts`);

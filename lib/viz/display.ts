@@ -11,8 +11,9 @@
 import { Figure, type MediaBundle } from "./figure.ts";
 import { PlotlyFigure } from "./plotly.ts";
 import { crc32 } from "../data/crc.ts";
-import { dirname, relative, resolve } from "./_path.ts";
-import { figureDir, repoRoot } from "./paths.ts";
+import { dirname, relative, resolve } from "node:path";
+import { figureDir } from "./paths.ts";
+import { projectRoot } from "../data/assets.ts";
 
 /** True when running inside the Deno Jupyter kernel (`Deno.jupyter` is usable). */
 export function inJupyter(): boolean {
@@ -62,7 +63,7 @@ export async function saveFigure(fig: Showable, file: string): Promise<string> {
 
 /** A path for messages: relative to the repository root when inside it, else as given. */
 function printable(path: string): string {
-  const rel = relative(repoRoot(), resolve(path));
+  const rel = relative(projectRoot(), resolve(path));
   return rel.startsWith("..") ? path : rel;
 }
 

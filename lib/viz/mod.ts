@@ -47,4 +47,4 @@ export {
 } from "./display.ts";
 export { formatDuration, type ProgressBar, progressBar, type ProgressOptions } from "./progress.ts";
 export { encodePng, toBase64 } from "./png.ts";
-export { figureDir, plotlyBundlePath, repoRoot } from "./paths.ts";
+export { figureDir, plotlyBundlePath } from "./paths.ts";

@@ -1,15 +1,10 @@
 /**
- * Where `lib/viz` writes and reads files: the repository root (found from this module's URL), the
- * default figure directory, and the plotly.js bundle installed from npm.
+ * Where `lib/viz` writes and reads files: the default figure directory and the plotly.js bundle
+ * installed from npm (both under the project root of `lib/data`).
  *
  * @module
  */
-import { fromFileUrl } from "./_path.ts";
-
-/** Absolute path of the repository root (two levels above `lib/viz`). */
-export function repoRoot(): string {
-  return fromFileUrl(new URL("../../", import.meta.url)).replace(/\/$/, "");
-}
+import { projectRoot } from "../data/assets.ts";
 
 /** Reads an environment variable, or `undefined` without `--allow-env`. */
 export function envVar(name: string): string | undefined {
@@ -25,10 +20,10 @@ export function envVar(name: string): string | undefined {
  * runner sets it to `runs/<chapter>/figures`), else `<repo>/runs/figures`.
  */
 export function figureDir(): string {
-  return envVar("BOOK_FIGURE_DIR") ?? `${repoRoot()}/runs/figures`;
+  return envVar("BOOK_FIGURE_DIR") ?? `${projectRoot()}/runs/figures`;
 }
 
 /** Path of `plotly.min.js` from the `plotly.js-dist-min` npm package (after `deno install`). */
 export function plotlyBundlePath(): string {
-  return `${repoRoot()}/node_modules/plotly.js-dist-min/plotly.min.js`;
+  return `${projectRoot()}/node_modules/plotly.js-dist-min/plotly.min.js`;
 }
