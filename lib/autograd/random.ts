@@ -44,6 +44,13 @@ export class Rng {
     return low + (high - low) * this.next();
   }
 
+  /** `length` uniform samples in [low, high) (test inputs, initial weights). */
+  uniformArray(length: number, low = -1, high = 1): Float32Array {
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.uniform(low, high);
+    return out;
+  }
+
   /** A standard normal sample (mean 0, standard deviation 1), by the Box-Muller transform. */
   normal(): number {
     let u = 0;

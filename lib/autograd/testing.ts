@@ -12,9 +12,7 @@ import { sizeOf } from "./ndarray.ts";
 
 /** A tensor of uniform values in [low, high) that requires grad. */
 export function randomTensor(shape: number[], rng: Rng, low = -1, high = 1): Tensor {
-  const data = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = rng.uniform(low, high);
-  return new Tensor(data, shape, { requiresGrad: true });
+  return new Tensor(rng.uniformArray(sizeOf(shape), low, high), shape, { requiresGrad: true });
 }
 
 /** Largest absolute difference between two arrays of equal length. */

@@ -47,25 +47,31 @@ export function assertMatch(text: string, pattern: RegExp, message?: string): vo
   }
 }
 
-function checkError<E extends Error>(error: unknown, type: ErrorClass<E>, includes: string): E {
+function checkError<E extends Error>(
+  error: unknown,
+  type: ErrorClass<E>,
+  includes: string | string[],
+): E {
   if (!(error instanceof type)) {
     throw new Error(
       `expected ${type.name}, got ${error instanceof Error ? error.stack : String(error)}`,
     );
   }
-  if (!error.message.includes(includes)) {
-    throw new Error(
-      `expected the message to include ${JSON.stringify(includes)}; got: ${error.message}`,
-    );
+  for (const part of typeof includes === "string" ? [includes] : includes) {
+    if (!error.message.includes(part)) {
+      throw new Error(
+        `expected the message to include ${JSON.stringify(part)}; got: ${error.message}`,
+      );
+    }
   }
   return error;
 }
 
-/** Runs `fn`; fails unless it throws a `type` whose message includes `includes`. */
+/** Runs `fn`; fails unless it throws a `type` whose message includes `includes` (each of them). */
 export function assertThrows<E extends Error = Error>(
   fn: () => unknown,
   type: ErrorClass<E> = Error as unknown as ErrorClass<E>,
-  includes = "",
+  includes: string | string[] = "",
 ): E {
   try {
     fn();
@@ -79,7 +85,7 @@ export function assertThrows<E extends Error = Error>(
 export async function assertRejects<E extends Error = Error>(
   fn: () => Promise<unknown>,
   type: ErrorClass<E> = Error as unknown as ErrorClass<E>,
-  includes = "",
+  includes: string | string[] = "",
 ): Promise<E> {
   try {
     await fn();

@@ -234,6 +234,5 @@ export function matMulRef(
  * @param seed any 32-bit integer
  */
 export function seededValues(count: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: count }, () => rng.uniform(lo, hi));
+  return new Rng(seed).uniformArray(count, lo, hi);
 }

@@ -1,4 +1,5 @@
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { assert, assertEquals, assertThrows } from "../../testing/asserts.ts";
+import { Rng } from "../random.ts";
 import {
   avgPool2dBackward,
   avgPool2dForward,
@@ -10,43 +11,6 @@ import {
   maxPool2dBackward,
   maxPool2dForward,
 } from "./conv.ts";
-
-function assert(cond: unknown, msg?: string): asserts cond {
-  ok(cond, msg);
-}
-function assertEquals<T>(actual: T, expected: T): void {
-  deepStrictEqual(actual, expected);
-}
-function assertThrows(fn: () => unknown, includes: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    assert(e instanceof Error, "expected an Error");
-    for (const s of includes) {
-      assert(e.message.includes(s), `message "${e.message}" lacks "${s}"`);
-    }
-    return;
-  }
-  throw new Error("expected function to throw");
-}
-
-/** Tiny seeded PRNG (mulberry32) so the tests are reproducible. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randArray(rand: () => number, len: number): Float32Array {
-  const out = new Float32Array(len);
-  for (let i = 0; i < len; i++) out[i] = rand() * 2 - 1;
-  return out;
-}
 
 function assertClose(
   actual: ArrayLike<number>,
@@ -177,18 +141,23 @@ Deno.test("conv2dOutputSize formula and errors", () => {
   assertEquals(conv2dOutputSize(28, 2, 2, 0), 14);
   assertEquals(conv2dOutputSize(7, 3, 2, 0), 3);
   assertEquals(conv2dOutputSize(1, 3, 1, 1), 1);
-  assertThrows(() => conv2dOutputSize(2, 5, 1, 0), ["conv2d", "input size 2", "kernel 5", "empty"]);
-  assertThrows(() => conv2dOutputSize(8, 3, 0, 0), ["stride"]);
-  assertThrows(() => conv2dOutputSize(8, 3, 1, -1), ["pad"]);
+  assertThrows(() => conv2dOutputSize(2, 5, 1, 0), Error, [
+    "conv2d",
+    "input size 2",
+    "kernel 5",
+    "empty",
+  ]);
+  assertThrows(() => conv2dOutputSize(8, 3, 0, 0), Error, ["stride"]);
+  assertThrows(() => conv2dOutputSize(8, 3, 1, -1), Error, ["pad"]);
 });
 
 Deno.test("im2col/col2im: layout and adjointness", () => {
-  const rand = mulberry32(11);
+  const rand = new Rng(11);
   // Layout: row (ch*kh+ki)*kw+kj, column img*oh*ow + oy*ow + ox.
   const [n, c, h, w, kh, kw, stride, pad] = [2, 2, 5, 4, 3, 2, 2, 1];
   const oh = conv2dOutputSize(h, kh, stride, pad);
   const ow = conv2dOutputSize(w, kw, stride, pad);
-  const x = randArray(rand, n * c * h * w);
+  const x = rand.uniformArray(n * c * h * w);
   const rows = c * kh * kw, cols = n * oh * ow;
   const col = new Float32Array(rows * cols).fill(NaN);
   im2col(x, n, c, h, w, kh, kw, stride, pad, col);
@@ -213,10 +182,10 @@ Deno.test("im2col/col2im: layout and adjointness", () => {
   for (const [k, s, p] of [[3, 1, 1], [5, 2, 2], [1, 1, 0], [3, 2, 0], [5, 1, 2]]) {
     const [nn, cc, hh, ww] = [2, 3, 6, 7];
     const o1 = conv2dOutputSize(hh, k, s, p), o2 = conv2dOutputSize(ww, k, s, p);
-    const xx = randArray(rand, nn * cc * hh * ww);
+    const xx = rand.uniformArray(nn * cc * hh * ww);
     const cl = new Float32Array(cc * k * k * nn * o1 * o2);
     im2col(xx, nn, cc, hh, ww, k, k, s, p, cl);
-    const r = randArray(rand, cl.length);
+    const r = rand.uniformArray(cl.length);
     const back = new Float32Array(xx.length);
     col2im(r, nn, cc, hh, ww, k, k, s, p, back);
     const lhs = dot(cl, r), rhs = dot(xx, back);
@@ -239,10 +208,10 @@ Deno.test("im2col handles kernels much larger than the input (padding-only rows)
 });
 
 Deno.test("conv2dForward matches float64 reference", () => {
-  const rand = mulberry32(42);
+  const rand = new Rng(42);
   for (const { xShape, wShape, stride, pad } of convCases()) {
-    const x = randArray(rand, xShape.reduce((a, b) => a * b));
-    const w = randArray(rand, wShape.reduce((a, b) => a * b));
+    const x = rand.uniformArray(xShape.reduce((a, b) => a * b));
+    const w = rand.uniformArray(wShape.reduce((a, b) => a * b));
     const { y, yShape } = conv2dForward(x, xShape, w, wShape, stride, pad);
     const oh = conv2dOutputSize(xShape[2], wShape[2], stride, pad);
     const ow = conv2dOutputSize(xShape[3], wShape[3], stride, pad);
@@ -253,13 +222,13 @@ Deno.test("conv2dForward matches float64 reference", () => {
 });
 
 Deno.test("conv2dBackward matches float64 reference (transposed conv)", () => {
-  const rand = mulberry32(43);
+  const rand = new Rng(43);
   for (const { xShape, wShape, stride, pad } of convCases()) {
-    const x = randArray(rand, xShape.reduce((a, b) => a * b));
-    const w = randArray(rand, wShape.reduce((a, b) => a * b));
+    const x = rand.uniformArray(xShape.reduce((a, b) => a * b));
+    const w = rand.uniformArray(wShape.reduce((a, b) => a * b));
     const oh = conv2dOutputSize(xShape[2], wShape[2], stride, pad);
     const ow = conv2dOutputSize(xShape[3], wShape[3], stride, pad);
-    const dy = randArray(rand, xShape[0] * wShape[0] * oh * ow);
+    const dy = rand.uniformArray(xShape[0] * wShape[0] * oh * ow);
     const { dx, dw } = conv2dBackward(x, xShape, w, wShape, dy, stride, pad);
     const ref = refConvBackward(x, xShape, w, wShape, dy, stride, pad);
     const what = `x${xShape} w${wShape} s${stride} p${pad}`;
@@ -273,16 +242,16 @@ Deno.test("conv2dBackward matches float64 reference (transposed conv)", () => {
 });
 
 Deno.test("conv2dBackward matches a numerical directional derivative", () => {
-  const rand = mulberry32(44);
+  const rand = new Rng(44);
   const xShape: S4 = [2, 3, 6, 5];
   const wShape: S4 = [4, 3, 3, 3];
   for (const [stride, pad] of [[1, 1], [2, 0], [2, 2]]) {
-    const x = randArray(rand, 2 * 3 * 6 * 5);
-    const w = randArray(rand, 4 * 3 * 3 * 3);
+    const x = rand.uniformArray(2 * 3 * 6 * 5);
+    const w = rand.uniformArray(4 * 3 * 3 * 3);
     const { y } = conv2dForward(x, xShape, w, wShape, stride, pad);
-    const r = randArray(rand, y.length); // loss L = <y, r>, so dL/dy = r
-    const vx = randArray(rand, x.length);
-    const vw = randArray(rand, w.length);
+    const r = rand.uniformArray(y.length); // loss L = <y, r>, so dL/dy = r
+    const vx = rand.uniformArray(x.length);
+    const vw = rand.uniformArray(w.length);
     const { dx, dw } = conv2dBackward(x, xShape, w, wShape, r, stride, pad);
     const eps = 1e-3;
     const loss = (xs: ArrayLike<number>, ws: ArrayLike<number>) =>
@@ -305,25 +274,30 @@ Deno.test("conv2d throws clear errors on bad input", () => {
   const w = new Float32Array(4 * 3 * 3 * 3);
   assertThrows(
     () => conv2dForward(x, [2, 3, 5, 5], new Float32Array(4 * 2 * 9), [4, 2, 3, 3], 1, 1),
+    Error,
     ["conv2dForward", "3 channels", "[2, 3, 5, 5]", "[4, 2, 3, 3]"],
   );
   assertThrows(
     () => conv2dForward(x.subarray(1), [2, 3, 5, 5], w, [4, 3, 3, 3], 1, 1),
+    Error,
     ["conv2dForward", "x has length 149", "[2, 3, 5, 5]"],
   );
   assertThrows(
     () => conv2dForward(x, [2, 3, 5, 5], w.subarray(1), [4, 3, 3, 3], 1, 1),
+    Error,
     ["conv2dForward", "w has length"],
   );
   assertThrows(
     () => conv2dForward(x, [2, 3, 5, 5], new Float32Array(4 * 3 * 49), [4, 3, 7, 7], 1, 0),
+    Error,
     ["conv2dForward", "[2, 3, 5, 5]", "[4, 3, 7, 7]", "empty"],
   );
   assertThrows(
     () => conv2dBackward(x, [2, 3, 5, 5], w, [4, 3, 3, 3], new Float32Array(3), 1, 1),
+    Error,
     ["conv2dBackward", "dy has length 3", "[2, 4, 5, 5]"],
   );
-  assertThrows(() => conv2dForward(x, [2, 3, 50], w, [4, 3, 3, 3], 1, 1), ["xShape"]);
+  assertThrows(() => conv2dForward(x, [2, 3, 50], w, [4, 3, 3, 3], 1, 1), Error, ["xShape"]);
 });
 
 /** Float64 reference max pooling (padding is -Infinity). */
@@ -361,13 +335,13 @@ function refMaxPool(
 }
 
 Deno.test("maxPool2d forward/backward against reference, incl. all-negative windows", () => {
-  const rand = mulberry32(7);
+  const rand = new Rng(7);
   for (
     const [k, stride, pad] of [[2, 2, 0], [3, 2, 1], [3, 1, 1], [2, 1, 0], [3, 3, 0], [4, 2, 2]]
   ) {
     const xShape: S4 = [2, 3, 7, 6];
     // Strictly negative values: a 0 from padding would wrongly win.
-    const x = Float32Array.from(randArray(rand, 2 * 3 * 7 * 6), (v) => -1 - Math.abs(v));
+    const x = Float32Array.from(rand.uniformArray(2 * 3 * 7 * 6), (v) => -1 - Math.abs(v));
     const { y, yShape, argmax } = maxPool2dForward(x, xShape, k, stride, pad);
     const ref = refMaxPool(x, xShape, k, stride, pad);
     assertEquals(Array.from(y), ref.y.map(Math.fround));
@@ -379,7 +353,7 @@ Deno.test("maxPool2d forward/backward against reference, incl. all-negative wind
       conv2dOutputSize(6, k, stride, pad),
     ]);
     // Backward: scatter-add (overlapping windows accumulate).
-    const dy = randArray(rand, y.length);
+    const dy = rand.uniformArray(y.length);
     const dx = maxPool2dBackward(dy, argmax, x.length);
     const expected = new Float64Array(x.length);
     ref.arg.forEach((a, i) => (expected[a] += dy[i]));
@@ -396,14 +370,22 @@ Deno.test("maxPool2d: -Infinity inputs, ties and NaN", () => {
   const rn = maxPool2dForward(withNaN, [1, 1, 2, 2], 2, 2);
   assert(Number.isNaN(rn.y[0]));
   assertEquals(Array.from(rn.argmax), [1]);
-  assertThrows(() => maxPool2dForward(x, [1, 2, 2, 2], 2, 2, 2), ["maxPool2dForward", "pad"]);
-  assertThrows(() => maxPool2dForward(x, [1, 2, 2, 3], 2, 2), ["maxPool2dForward", "length 8"]);
-  assertThrows(() => maxPool2dForward(x, [1, 2, 2, 2], 3, 1), ["maxPool2dForward", "empty"]);
-  assertThrows(() => maxPool2dBackward(new Float32Array(3), r.argmax, 8), ["maxPool2dBackward"]);
+  assertThrows(() => maxPool2dForward(x, [1, 2, 2, 2], 2, 2, 2), Error, [
+    "maxPool2dForward",
+    "pad",
+  ]);
+  assertThrows(() => maxPool2dForward(x, [1, 2, 2, 3], 2, 2), Error, [
+    "maxPool2dForward",
+    "length 8",
+  ]);
+  assertThrows(() => maxPool2dForward(x, [1, 2, 2, 2], 3, 1), Error, ["maxPool2dForward", "empty"]);
+  assertThrows(() => maxPool2dBackward(new Float32Array(3), r.argmax, 8), Error, [
+    "maxPool2dBackward",
+  ]);
 });
 
 Deno.test("avgPool2d (count_include_pad=false) forward/backward", () => {
-  const rand = mulberry32(8);
+  const rand = new Rng(8);
   // Hand-checked corner: 3x3 window, pad 1, top-left output averages 4 real values.
   const x4 = Float32Array.from({ length: 9 }, (_, i) => i + 1); // 3x3: 1..9
   const a = avgPool2dForward(x4, [1, 1, 3, 3], 3, 2, 1);
@@ -411,7 +393,7 @@ Deno.test("avgPool2d (count_include_pad=false) forward/backward", () => {
   assertClose(a.y, [(1 + 2 + 4 + 5) / 4, (2 + 3 + 5 + 6) / 4, (4 + 5 + 7 + 8) / 4, 7], 1e-6, "avg");
   for (const [k, stride, pad] of [[2, 2, 0], [3, 2, 1], [3, 1, 1], [2, 1, 1]]) {
     const xShape: S4 = [2, 2, 6, 5];
-    const x = randArray(rand, 2 * 2 * 6 * 5);
+    const x = rand.uniformArray(2 * 2 * 6 * 5);
     const { y, yShape } = avgPool2dForward(x, xShape, k, stride, pad);
     // Reference forward.
     const ref: number[] = [];
@@ -433,7 +415,7 @@ Deno.test("avgPool2d (count_include_pad=false) forward/backward", () => {
     }
     assertClose(y, ref, 1e-6, `avgpool k${k} s${stride} p${pad}`);
     // Backward is the adjoint of forward: <avg(x), r> == <x, avgBack(r)>.
-    const r = randArray(rand, y.length);
+    const r = rand.uniformArray(y.length);
     const dx = avgPool2dBackward(r, xShape, k, stride, pad);
     assertEquals(dx.length, x.length);
     const lhs = dot(y, r), rhs = dot(x, dx);
@@ -441,6 +423,7 @@ Deno.test("avgPool2d (count_include_pad=false) forward/backward", () => {
   }
   assertThrows(
     () => avgPool2dBackward(new Float32Array(5), [1, 1, 4, 4], 2, 2),
+    Error,
     ["avgPool2dBackward", "dy has length 5"],
   );
 });

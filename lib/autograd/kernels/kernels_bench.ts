@@ -7,26 +7,11 @@
  * Benches run with the default thread setting (2 unless `BOOK_THREADS=1`),
  * except the "1 thread" / "2 threads" pairs, which force each setting.
  */
+import { Rng } from "../random.ts";
 import { gemm, gemmThreads, gemmWorkerReady, setGemmThreads } from "./matmul.ts";
 import { conv2dBackward, conv2dForward } from "./conv.ts";
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(1);
-function randArray(len: number): Float32Array {
-  const out = new Float32Array(len);
-  for (let i = 0; i < len; i++) out[i] = rand() * 2 - 1;
-  return out;
-}
-
+const rand = new Rng(1);
 /** Textbook i-k-j triple loop, the baseline the packed kernel is compared to. */
 function naiveMatmul(
   m: number,
@@ -61,7 +46,9 @@ function withThreads(threads: number, fn: () => void): void {
 }
 
 const N = 512;
-const a512 = randArray(N * N), b512 = randArray(N * N), c512 = new Float32Array(N * N);
+const a512 = rand.uniformArray(N * N),
+  b512 = rand.uniformArray(N * N),
+  c512 = new Float32Array(N * N);
 
 Deno.bench("naive i-k-j matmul 512x512x512", { group: "gemm512", baseline: true }, () => {
   naiveMatmul(N, N, N, a512, b512, c512);
@@ -81,8 +68,10 @@ for (const threads of [1, 2]) {
 }
 
 // MLP-sized: batch 128, 784 -> 256 forward, and the two backward products.
-const x = randArray(128 * 784), w1 = randArray(784 * 256), h = new Float32Array(128 * 256);
-const dh = randArray(128 * 256),
+const x = rand.uniformArray(128 * 784),
+  w1 = rand.uniformArray(784 * 256),
+  h = new Float32Array(128 * 256);
+const dh = rand.uniformArray(128 * 256),
   dw1 = new Float32Array(784 * 256),
   dx = new Float32Array(128 * 784);
 Deno.bench("gemm 128x784x256 NN (m=128, k=784, n=256: x·W)", { group: "mlp" }, () => {
@@ -97,12 +86,12 @@ Deno.bench("gemm NT 128x784 over k=256 (dx = dh·Wᵀ)", { group: "mlp" }, () =>
 
 // MNIST CNN layers, batch 64.
 const B = 64;
-const cx1 = randArray(B * 28 * 28), cw1 = randArray(16 * 9);
+const cx1 = rand.uniformArray(B * 28 * 28), cw1 = rand.uniformArray(16 * 9);
 const c1 = conv2dForward(cx1, [B, 1, 28, 28], cw1, [16, 1, 3, 3], 1, 1);
-const cdy1 = randArray(c1.y.length);
-const cx2 = randArray(B * 16 * 14 * 14), cw2 = randArray(32 * 16 * 9);
+const cdy1 = rand.uniformArray(c1.y.length);
+const cx2 = rand.uniformArray(B * 16 * 14 * 14), cw2 = rand.uniformArray(32 * 16 * 9);
 const c2 = conv2dForward(cx2, [B, 16, 14, 14], cw2, [32, 16, 3, 3], 1, 1);
-const cdy2 = randArray(c2.y.length);
+const cdy2 = rand.uniformArray(c2.y.length);
 
 Deno.bench("conv2dForward b64 1x28x28 -> 16 (3x3 pad 1)", { group: "conv1" }, () => {
   conv2dForward(cx1, [B, 1, 28, 28], cw1, [16, 1, 3, 3], 1, 1);

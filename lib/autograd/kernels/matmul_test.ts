@@ -1,42 +1,6 @@
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { assert, assertEquals, assertThrows } from "../../testing/asserts.ts";
+import { Rng } from "../random.ts";
 import { gemm, gemmThreads, gemmWorkerReady, KC, MC, NC, setGemmThreads } from "./matmul.ts";
-
-function assert(cond: unknown, msg?: string): asserts cond {
-  ok(cond, msg);
-}
-function assertEquals<T>(actual: T, expected: T): void {
-  deepStrictEqual(actual, expected);
-}
-/** Runs `fn`, asserts it throws an Error (whose message contains `includes`), returns it. */
-function assertThrows(fn: () => unknown, _cls: ErrorConstructor, includes?: string): Error {
-  try {
-    fn();
-  } catch (e) {
-    assert(e instanceof Error, "expected an Error");
-    if (includes) {
-      assert(e.message.includes(includes), `message "${e.message}" lacks "${includes}"`);
-    }
-    return e;
-  }
-  throw new Error("expected function to throw");
-}
-/** Tiny seeded PRNG (mulberry32) so the tests are reproducible. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randArray(rand: () => number, len: number): Float32Array {
-  const out = new Float32Array(len);
-  for (let i = 0; i < len; i++) out[i] = rand() * 2 - 1;
-  return out;
-}
 
 /** Naive float64 reference: returns op(A)·op(B) (+ c0 when given). */
 function refGemm(
@@ -79,15 +43,15 @@ function assertClose(actual: Float32Array, expected: Float64Array, k: number, wh
 const combos: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 
 Deno.test("gemm matches float64 reference for odd sizes, all transpose combos", () => {
-  const rand = mulberry32(1234);
+  const rand = new Rng(1234);
   const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 37];
   for (const [ta, tb] of combos) {
     for (let trial = 0; trial < 40; trial++) {
-      const m = sizes[Math.floor(rand() * sizes.length)];
-      const n = sizes[Math.floor(rand() * sizes.length)];
-      const k = sizes[Math.floor(rand() * sizes.length)];
-      const a = randArray(rand, m * k);
-      const b = randArray(rand, k * n);
+      const m = sizes[rand.int(sizes.length)];
+      const n = sizes[rand.int(sizes.length)];
+      const k = sizes[rand.int(sizes.length)];
+      const a = rand.uniformArray(m * k);
+      const b = rand.uniformArray(k * n);
       const c = new Float32Array(m * n).fill(NaN); // overwritten, NaN must not leak
       gemm(ta, tb, m, n, k, a, b, c);
       assertClose(c, refGemm(ta, tb, m, n, k, a, b), k, `ta=${ta} tb=${tb} ${m}x${n}x${k}`);
@@ -96,13 +60,13 @@ Deno.test("gemm matches float64 reference for odd sizes, all transpose combos", 
 });
 
 Deno.test("gemm exhaustive small sizes 1..9", () => {
-  const rand = mulberry32(99);
+  const rand = new Rng(99);
   for (const [ta, tb] of combos) {
     for (let m = 1; m <= 9; m++) {
       for (let n = 1; n <= 9; n++) {
         for (const k of [1, 2, 5, 9]) {
-          const a = randArray(rand, m * k);
-          const b = randArray(rand, k * n);
+          const a = rand.uniformArray(m * k);
+          const b = rand.uniformArray(k * n);
           const c = new Float32Array(m * n);
           gemm(ta, tb, m, n, k, a, b, c);
           assertClose(c, refGemm(ta, tb, m, n, k, a, b), k, `ta=${ta} tb=${tb} ${m}x${n}x${k}`);
@@ -113,12 +77,12 @@ Deno.test("gemm exhaustive small sizes 1..9", () => {
 });
 
 Deno.test("gemm accumulate adds into C", () => {
-  const rand = mulberry32(7);
+  const rand = new Rng(7);
   for (const [ta, tb] of combos) {
     const m = 11, n = 23, k = 19;
-    const a = randArray(rand, m * k);
-    const b = randArray(rand, k * n);
-    const c0 = randArray(rand, m * n);
+    const a = rand.uniformArray(m * k);
+    const b = rand.uniformArray(k * n);
+    const c0 = rand.uniformArray(m * n);
     const c = c0.slice();
     gemm(ta, tb, m, n, k, a, b, c, true);
     assertClose(c, refGemm(ta, tb, m, n, k, a, b, c0), k, `accumulate ta=${ta} tb=${tb}`);
@@ -126,7 +90,7 @@ Deno.test("gemm accumulate adds into C", () => {
 });
 
 Deno.test("gemm crosses every cache-block boundary (m > MC, n > NC, k > KC)", () => {
-  const rand = mulberry32(2024);
+  const rand = new Rng(2024);
   const cases: [number, number, number][] = [
     [MC + 3, 5, KC + 7],
     [6, NC + 5, 3],
@@ -134,9 +98,9 @@ Deno.test("gemm crosses every cache-block boundary (m > MC, n > NC, k > KC)", ()
   ];
   for (const [ta, tb] of combos) {
     for (const [m, n, k] of cases) {
-      const a = randArray(rand, m * k);
-      const b = randArray(rand, k * n);
-      const c0 = randArray(rand, m * n);
+      const a = rand.uniformArray(m * k);
+      const b = rand.uniformArray(k * n);
+      const c0 = rand.uniformArray(m * n);
       const c = c0.slice();
       gemm(ta, tb, m, n, k, a, b, c, true);
       assertClose(c, refGemm(ta, tb, m, n, k, a, b, c0), k, `ta=${ta} tb=${tb} ${m}x${n}x${k}`);
@@ -160,10 +124,10 @@ Deno.test("gemm leaves elements past m*n untouched and handles k = 0", () => {
 });
 
 Deno.test("gemm is deterministic", () => {
-  const rand = mulberry32(5);
+  const rand = new Rng(5);
   const m = 70, n = 90, k = 300;
-  const a = randArray(rand, m * k);
-  const b = randArray(rand, k * n);
+  const a = rand.uniformArray(m * k);
+  const b = rand.uniformArray(k * n);
   const c1 = new Float32Array(m * n);
   const c2 = new Float32Array(m * n);
   gemm(false, true, m, n, k, a, b, c1);
@@ -198,14 +162,14 @@ Deno.test("gemm two-thread path is bit-identical to the single-thread path", asy
   try {
     const ready = await gemmWorkerReady();
     if (!ready) return; // threads unavailable here: nothing to compare
-    const rand = mulberry32(77);
+    const rand = new Rng(77);
     // Odd sizes crossing the two-thread row block (256), NC and KC boundaries.
     const cases: [number, number, number][] = [[261, 70, 300], [40, NC + 9, 33], [129, 300, 97]];
     for (const [ta, tb] of combos) {
       for (const [m, n, k] of cases) {
-        const a = randArray(rand, m * k);
-        const b = randArray(rand, k * n);
-        const c0 = randArray(rand, m * n);
+        const a = rand.uniformArray(m * k);
+        const b = rand.uniformArray(k * n);
+        const c0 = rand.uniformArray(m * n);
         for (const acc of [false, true]) {
           setGemmThreads(2);
           const par = c0.slice();
