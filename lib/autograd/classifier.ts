@@ -13,6 +13,7 @@ import type { Optimizer } from "./optim.ts";
 import type { Rng } from "./random.ts";
 import { noGrad, Tensor } from "./tensor.ts";
 import { minibatches, shuffledIndices } from "../data/batches.ts";
+import { confusionMatrix } from "../train/metrics.ts";
 
 /** A labelled set of examples stored row by row. */
 export interface LabelledData {
@@ -110,7 +111,6 @@ export function evaluateClassifier(
   const wasTraining = model.training;
   model.eval();
   const predictions = new Uint8Array(count);
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let lossSum = 0;
   let correct = 0;
   const rowSize = data.inputs.length / Math.max(count, 1);
@@ -124,13 +124,13 @@ export function evaluateClassifier(
       const predicted = logits.argmax();
       for (let i = 0; i < predicted.length; i++) {
         predictions[start + i] = predicted[i];
-        confusion[batch.y[i]][predicted[i]]++;
         if (predicted[i] === batch.y[i]) correct++;
       }
       start += batch.size;
     }
   });
   model.train(wasTraining);
+  const confusion = confusionMatrix(data.labels, predictions, classes);
   return { accuracy: correct / count, loss: lossSum / count, predictions, confusion };
 }
 

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Batch, batches, type TensorDataset } from "./batches.ts";
-import { argmaxRows, type ClassificationReport, classificationReport } from "./metrics.ts";
+import { type ClassificationReport, classificationReport } from "./metrics.ts";
 
 /** Result of {@link evaluateClassifier}. */
 export interface Evaluation {
@@ -60,4 +60,12 @@ export async function evaluateClassifier(
       ? classificationReport(truth, predicted, opts.numClasses, opts.labels)
       : null,
   };
+}
+
+/** Row-wise argmax of a `[N, K]` tensor (scores or one-hot targets), as integers. */
+export async function argmaxRows(t: tf.Tensor): Promise<Int32Array> {
+  const a = tf.argMax(t, -1);
+  const v = (await a.data()) as Int32Array;
+  a.dispose();
+  return Int32Array.from(v);
 }

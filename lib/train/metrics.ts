@@ -1,10 +1,10 @@
 /**
  * Classification metrics shared by both training styles: accuracy, per-class precision, recall
- * and F1, and the confusion matrix, computed from integer labels in plain TypeScript.
+ * and F1, and the confusion matrix, computed from integer labels in plain TypeScript (no tfjs:
+ * chapter 1's engine uses them too).
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 
 /** Precision, recall, F1 and support of one class. */
 export interface ClassMetrics {
@@ -78,12 +78,4 @@ export function classificationReport(
     },
     confusion,
   };
-}
-
-/** Row-wise argmax of a `[N, K]` tensor (scores or one-hot targets), as integers. */
-export async function argmaxRows(t: tf.Tensor): Promise<Int32Array> {
-  const a = tf.argMax(t, -1);
-  const v = (await a.data()) as Int32Array;
-  a.dispose();
-  return Int32Array.from(v);
 }

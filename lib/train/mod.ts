@@ -28,13 +28,12 @@ export {
   toTfDataset,
 } from "./batches.ts";
 export {
-  argmaxRows,
   type ClassificationReport,
   classificationReport,
   type ClassMetrics,
   confusionMatrix,
 } from "./metrics.ts";
-export { type EvalStep, evaluateClassifier, type Evaluation } from "./evaluate.ts";
+export { argmaxRows, type EvalStep, evaluateClassifier, type Evaluation } from "./evaluate.ts";
 export { runDir, writeJsonAtomic, writeMetricsJson } from "./results.ts";
 export { Monitor, type MonitorMode, type MonitorState } from "./monitor.ts";
 export {

@@ -41,23 +41,6 @@ function toRows(matrix: ConfusionMatrixOptions["matrix"]): number[][] {
   return Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n));
 }
 
-/**
- * Counts `(true, predicted)` pairs into an `n × n` matrix (rows: true class).
- *
- * @param labels true class per example.
- * @param predictions predicted class per example.
- * @param numClasses number of classes `n`.
- */
-export function confusionCounts(
-  labels: ArrayLike<number>,
-  predictions: ArrayLike<number>,
-  numClasses: number,
-): number[][] {
-  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  for (let i = 0; i < labels.length; i++) m[labels[i]][predictions[i]]++;
-  return m;
-}
-
 /** Renders a confusion matrix with counts, a colour scale and class labels. */
 export function confusionMatrix(options: ConfusionMatrixOptions): Figure {
   const rows = toRows(options.matrix);

@@ -31,7 +31,7 @@ export {
   type LineChartOptions,
   type LineSeries,
 } from "./charts.ts";
-export { confusionCounts, confusionMatrix, type ConfusionMatrixOptions } from "./confusion.ts";
+export { confusionMatrix, type ConfusionMatrixOptions } from "./confusion.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./images.ts";
 export { plotlyBundle, plotlyChart, PlotlyFigure, type PlotlyHtmlOptions } from "./plotly.ts";
 export {

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "../testing/asserts.ts";
+import { confusionMatrix as countConfusion } from "../train/metrics.ts";
 import {
   barChart,
-  confusionCounts,
   confusionMatrix,
   defaultFigureFile,
   encodePng,
@@ -66,7 +66,7 @@ Deno.test("barChart handles single and grouped series", () => {
 });
 
 Deno.test("confusionMatrix from counts and flat arrays", async () => {
-  const m = confusionCounts([0, 1, 2, 2, 1], [0, 2, 2, 2, 1], 3);
+  const m = countConfusion([0, 1, 2, 2, 1], [0, 2, 2, 2, 1], 3);
   assertEquals(m, [[1, 0, 0], [0, 1, 1], [0, 0, 2]]);
   const fig = confusionMatrix({ matrix: new Int32Array(m.flat()), labels: ["x", "y", "z"] });
   assertMatch(fig.svg, /predicted class/);
