@@ -71,6 +71,7 @@ export class SGD extends Optimizer {
     this.#velocity = params.map(() => null);
   }
 
+  /** v ← μ·v + g (+ weight decay); p ← p − lr·v (or the Nesterov step). */
   protected update(value: Float32Array, grad: Float32Array, index: number): void {
     const mu = this.#momentum;
     const wd = this.#weightDecay;
@@ -127,6 +128,7 @@ export class Adam extends Optimizer {
     this.#v = params.map(() => null);
   }
 
+  /** Updates the moment estimates, then steps by lr·m̂/(√v̂ + ε) (and decays the weights). */
   protected update(value: Float32Array, grad: Float32Array, index: number): void {
     const b1 = this.#beta1;
     const b2 = this.#beta2;
