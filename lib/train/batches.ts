@@ -121,3 +121,49 @@ export function gaussianNoise(std: number): Augment {
     return { x, y: batch.y.clone() };
   };
 }
+
+/**
+ * Augmentation: shifts each `NHWC` image by a random whole number of pixels in
+ * `[−maxShift, maxShift]` along each axis; the uncovered border mirrors the image (reflect
+ * padding), so no black frame appears that the network could learn to look for.
+ */
+export function randomShift(maxShift: number): Augment {
+  if (!Number.isInteger(maxShift) || maxShift < 0) {
+    throw new Error(`randomShift: maxShift must be a whole number >= 0, got ${maxShift}`);
+  }
+  return (batch, rng) => {
+    const [n, h, w] = batch.x.shape;
+    if (batch.x.rank !== 4 || maxShift === 0) return { x: batch.x.clone(), y: batch.y.clone() };
+    if (maxShift >= h || maxShift >= w) {
+      throw new Error(`randomShift: maxShift ${maxShift} must be smaller than the ${h}x${w} image`);
+    }
+    const span = 2 * maxShift + 1;
+    const x = tf.tidy(() => {
+      const m = maxShift;
+      const padded = tf.mirrorPad(
+        batch.x as tf.Tensor4D,
+        [[0, 0], [m, m], [m, m], [0, 0]],
+        "reflect",
+      );
+      const parts = Array.from({ length: n }, (_, i) => {
+        const dy = Math.floor(rng.next() * span), dx = Math.floor(rng.next() * span);
+        return tf.slice(padded, [i, dy, dx, 0], [1, h, w, -1]);
+      });
+      return tf.concat(parts, 0);
+    });
+    return { x, y: batch.y.clone() };
+  };
+}
+
+/** Applies augmentations in order (intermediate batches are disposed by the caller's `tidy`). */
+export function composeAugments(...augments: Augment[]): Augment {
+  return (batch, rng) => {
+    let b = batch;
+    for (const a of augments) {
+      const next = a(b, rng);
+      if (b !== batch) tf.dispose([b.x, b.y]);
+      b = next;
+    }
+    return b;
+  };
+}

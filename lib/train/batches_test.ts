@@ -1,11 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "../tfjs/backend.ts";
+import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
+import { Rng } from "../autograd/random.ts";
 import {
   batches,
+  composeAugments,
   epochOrder,
   gaussianNoise,
   numBatches,
   randomFlipLeftRight,
+  randomShift,
   toTfDataset,
 } from "./batches.ts";
 
@@ -74,4 +78,26 @@ Deno.test("toTfDataset yields the same batches as batches(), epoch by epoch", as
     if (got.join() !== want.join()) throw new Error(`epoch ${epoch}: ${got} vs ${want}`);
   }
   tf.dispose([ds.x, ds.y]);
+});
+
+Deno.test("randomShift moves whole images by at most maxShift (mirrored border); composeAugments chains", () => {
+  // One 5x5 single-channel image holding 0..24; every shifted output is a window of the
+  // reflect-padded image, so its centre pixel (12 unshifted) stays within one pixel.
+  const x = tf.range(0, 25).reshape([1, 5, 5, 1]).tile([6, 1, 1, 1]);
+  const ds = { x, y: tf.oneHot(tf.tensor1d([0, 1, 0, 1, 0, 1], "int32"), 2) };
+  const augment = composeAugments(randomFlipLeftRight(0.5), randomShift(1));
+  const before = tf.memory().numTensors;
+  const b = batches(ds, 0, { batchSize: 6, seed: 3, augment }).next().value!;
+  assertEquals(tf.memory().numTensors, before + 2, "only the batch survives");
+  assertEquals(b.x.shape, [6, 5, 5, 1]);
+  const v = b.x.dataSync();
+  const centres = Array.from({ length: 6 }, (_, i) => v[i * 25 + 12]);
+  const allowed = [6, 7, 8, 11, 12, 13, 16, 17, 18];
+  assert(centres.every((c) => allowed.includes(c)), `centres ${centres}`);
+  assert(centres.some((c) => c !== 12), "some image moved");
+  const again = batches(ds, 0, { batchSize: 6, seed: 3, augment }).next().value!;
+  assertEquals(Array.from(again.x.dataSync()), Array.from(v), "seeded");
+  assertThrows(() => randomShift(-1), Error, "whole number");
+  assertThrows(() => randomShift(5)(again, new Rng(1)), Error, "smaller than");
+  tf.dispose([x, ds.y, b.x, b.y, again.x, again.y]);
 });

@@ -20,10 +20,12 @@ export {
   type Batch,
   batches,
   type BatchOptions,
+  composeAugments,
   epochOrder,
   gaussianNoise,
   numBatches,
   randomFlipLeftRight,
+  randomShift,
   type TensorDataset,
   toTfDataset,
 } from "./batches.ts";

@@ -1,0 +1,102 @@
+/**
+ * Chapter 2's image classifier: a small VGG-style CNN for N classes on small RGB images (64×64×3
+ * by default), with a choice of pooling — max pooling or learnable generalized-mean (GeM) pooling.
+ * One definition serves both training styles: `model.fit` trains it directly, and the
+ * Lightning-style module wraps the same model (with GeM routed through the `tf.customGrad` op).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type GemImpl, gemPooling2d } from "../tfjs/gem_pool.ts";
+
+/** Which pooling the classifier uses. */
+export type Pooling = "max" | "gem";
+
+/** Options of {@link cnnClassifier}. */
+export interface CnnClassifierOptions {
+  /** Number of classes; the model outputs their softmax probabilities. */
+  numClasses: number;
+  /** Side of the square input images (default 64). */
+  imageSize?: number;
+  /** Input channels (default 3). */
+  channels?: number;
+  /**
+   * Filters per conv block (default `[16, 32, 64, 128]`). Each block is conv3×3 → batch norm →
+   * ReLU; every block but the last halves the resolution with a 2×2 pool, the last is pooled
+   * globally.
+   */
+  filters?: number[];
+  /**
+   * `"max"` (default): 2×2 max pooling and global max pooling. `"gem"`: GeM pooling with a
+   * learnable exponent in the same places.
+   */
+  pooling?: Pooling;
+  /** GeM implementation: `"ops"` (autodiff, default) or `"customGrad"` (hand-written backward). */
+  gemImpl?: GemImpl;
+  /**
+   * Batch normalization after each conv (default false: on the wasm backend its backward's `Tile`
+   * costs more than the convolutions; the convs then carry a bias instead).
+   */
+  batchNorm?: boolean;
+  /** Dropout before the classifier (default 0.3). */
+  dropout?: number;
+  /** Seed of the weight initializers and dropout (default 1): equal seeds, equal initial weights. */
+  seed?: number;
+  /** Model name (default `cnn_<pooling>`). */
+  name?: string;
+}
+
+/**
+ * Builds the classifier (functional API): `imageSize² × channels` inputs in [0, 1] → class
+ * probabilities.
+ */
+export function cnnClassifier(opts: CnnClassifierOptions): tf.LayersModel {
+  const size = opts.imageSize ?? 64;
+  const channels = opts.channels ?? 3;
+  const filters = opts.filters ?? [16, 32, 64, 128];
+  const pooling = opts.pooling ?? "max";
+  const seed = opts.seed ?? 1;
+  if (filters.length < 1) throw new Error("cnnClassifier: at least one conv block");
+  if (size % 2 ** (filters.length - 1) !== 0) {
+    throw new Error(
+      `cnnClassifier: image size ${size} is not divisible by 2^${filters.length - 1}`,
+    );
+  }
+  const init = (k: number) => tf.initializers.heNormal({ seed: seed * 100 + k });
+  const input = tf.input({ shape: [size, size, channels], name: "image" });
+  let h: tf.SymbolicTensor = input;
+  filters.forEach((f, i) => {
+    const block = `block${i + 1}`;
+    h = tf.layers.conv2d({
+      filters: f,
+      kernelSize: 3,
+      padding: "same",
+      useBias: !opts.batchNorm,
+      kernelInitializer: init(i + 1),
+      name: `${block}_conv`,
+    }).apply(h) as tf.SymbolicTensor;
+    if (opts.batchNorm) {
+      h = tf.layers.batchNormalization({ name: `${block}_bn` }).apply(h) as tf.SymbolicTensor;
+    }
+    h = tf.layers.reLU({ name: `${block}_relu` }).apply(h) as tf.SymbolicTensor;
+    const last = i === filters.length - 1;
+    const poolName = `${block}_${last ? "global_" : ""}${pooling}pool`;
+    if (pooling === "gem") {
+      h = gemPooling2d({ poolSize: last ? null : 2, impl: opts.gemImpl, name: poolName })
+        .apply(h) as tf.SymbolicTensor;
+    } else if (last) {
+      h = tf.layers.globalMaxPooling2d({ name: poolName }).apply(h) as tf.SymbolicTensor;
+    } else {
+      h = tf.layers.maxPooling2d({ poolSize: 2, name: poolName }).apply(h) as tf.SymbolicTensor;
+    }
+  });
+  h = tf.layers.dropout({ rate: opts.dropout ?? 0.3, seed, name: "dropout" })
+    .apply(h) as tf.SymbolicTensor;
+  const output = tf.layers.dense({
+    units: opts.numClasses,
+    activation: "softmax",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 99 }),
+    name: "probs",
+  }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output, name: opts.name ?? `cnn_${pooling}` });
+}
