@@ -5,7 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
-deno fmt --check --ignore='**/*.ipynb' || status=1
+mapfile -t sources < <(git ls-files '*.ts' '*.js' '*.json' '*.jsonc' '*.md' '*.css' '*.yml' '*.yaml')
+deno fmt --check --quiet "${sources[@]}" || status=1
 mapfile -t notebooks < <(git ls-files '*.ipynb')
 if [ ${#notebooks[@]} -gt 0 ]; then
   before=$(sha256sum "${notebooks[@]}")
