@@ -40,7 +40,7 @@ export interface CnnClassifierOptions {
   batchNorm?: boolean;
   /** Dropout before the classifier (default 0.3). */
   dropout?: number;
-  /** Seed of the weight initializers and dropout (default 1): equal seeds, equal initial weights. */
+  /** Seed of the weight initializers (default 1): equal seeds, equal initial weights. */
   seed?: number;
   /** Model name (default `cnn_<pooling>`). */
   name?: string;
@@ -90,8 +90,11 @@ export function cnnClassifier(opts: CnnClassifierOptions): tf.LayersModel {
       h = tf.layers.maxPooling2d({ poolSize: 2, name: poolName }).apply(h) as tf.SymbolicTensor;
     }
   });
-  h = tf.layers.dropout({ rate: opts.dropout ?? 0.3, seed, name: "dropout" })
-    .apply(h) as tf.SymbolicTensor;
+  // No seed here: a seeded tfjs dropout layer draws the *same* mask at every training step
+  // (tf.randomUniform restarts its generator from the seed on each call).
+  h = tf.layers.dropout({ rate: opts.dropout ?? 0.3, name: "dropout" }).apply(
+    h,
+  ) as tf.SymbolicTensor;
   const output = tf.layers.dense({
     units: opts.numClasses,
     activation: "softmax",
