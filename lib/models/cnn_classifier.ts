@@ -9,8 +9,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { type GemImpl, gemPooling2d } from "../tfjs/gem_pool.ts";
 
-/** Which pooling the classifier uses. */
-export type Pooling = "max" | "gem";
+/**
+ * Which pooling the classifier uses: `"max"` — 2×2 max pooling and global max pooling; `"gem"` —
+ * 2×2 max pooling and a global GeM head (the usual place for GeM); `"gem-all"` — GeM in every
+ * pooling layer (about 1.7× slower per step on the wasm backend: `pow` on every activation).
+ */
+export type Pooling = "max" | "gem" | "gem-all";
 
 /** Options of {@link cnnClassifier}. */
 export interface CnnClassifierOptions {
@@ -26,10 +30,7 @@ export interface CnnClassifierOptions {
    * globally.
    */
   filters?: number[];
-  /**
-   * `"max"` (default): 2×2 max pooling and global max pooling. `"gem"`: GeM pooling with a
-   * learnable exponent in the same places.
-   */
+  /** See {@link Pooling} (default `"max"`). */
   pooling?: Pooling;
   /** GeM implementation: `"ops"` (autodiff, default) or `"customGrad"` (hand-written backward). */
   gemImpl?: GemImpl;
@@ -80,8 +81,9 @@ export function cnnClassifier(opts: CnnClassifierOptions): tf.LayersModel {
     }
     h = tf.layers.reLU({ name: `${block}_relu` }).apply(h) as tf.SymbolicTensor;
     const last = i === filters.length - 1;
-    const poolName = `${block}_${last ? "global_" : ""}${pooling}pool`;
-    if (pooling === "gem") {
+    const gem = pooling === "gem-all" || (pooling === "gem" && last);
+    const poolName = `${block}_${last ? "global_" : ""}${gem ? "gem" : "max"}pool`;
+    if (gem) {
       h = gemPooling2d({ poolSize: last ? null : 2, impl: opts.gemImpl, name: poolName })
         .apply(h) as tf.SymbolicTensor;
     } else if (last) {

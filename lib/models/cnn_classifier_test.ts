@@ -19,20 +19,25 @@ Deno.test("cnnClassifier: class probabilities, seeded weights, max or GeM poolin
   assertEquals(Array.from(pa.dataSync()), Array.from(pb.dataSync()), "same seed, same model");
   assertEquals(a.layers.filter((l) => l.name.endsWith("maxpool")).length, 3);
 
-  const ops = cnnClassifier({ numClasses: 4, imageSize: 16, filters: [4, 8, 8], pooling: "gem" });
+  const head = cnnClassifier({ numClasses: 4, imageSize: 16, filters: [4, 8, 8], pooling: "gem" });
+  const gemNames = (m: tf.LayersModel) =>
+    m.layers.filter((l) => l.getClassName() === "GemPooling2D").map((l) => l.name);
+  assertEquals(gemNames(head), ["block3_global_gempool"]);
+  head.dispose();
+  const ops = cnnClassifier({
+    numClasses: 4,
+    imageSize: 16,
+    filters: [4, 8, 8],
+    pooling: "gem-all",
+  });
   const cg = cnnClassifier({
     numClasses: 4,
     imageSize: 16,
     filters: [4, 8, 8],
-    pooling: "gem",
+    pooling: "gem-all",
     gemImpl: "customGrad",
   });
-  const gems = ops.layers.filter((l) => l.getClassName() === "GemPooling2D");
-  assertEquals(gems.map((l) => l.name), [
-    "block1_gempool",
-    "block2_gempool",
-    "block3_global_gempool",
-  ]);
+  assertEquals(gemNames(ops), ["block1_gempool", "block2_gempool", "block3_global_gempool"]);
   const po = ops.predict(x) as tf.Tensor, pc = cg.predict(x) as tf.Tensor;
   const vo = po.dataSync(), vc = pc.dataSync();
   vo.forEach((v, i) => assertAlmostEquals(vc[i], v, 1e-5));
