@@ -31,6 +31,8 @@ export class TensorBoardCallback extends tf.Callback {
   private step = 0;
 
   /**
+   * Creates the callback, writing to a new {@link SummaryWriter} on `logdir` or to the given one.
+   *
    * @param logdir run directory, e.g. `runs/ch2/keras`, or an existing writer
    * @param opts `histogramFreq`: weight histograms every N epochs (0 = never); `batchFreq`: batch
    *   loss every N batches (0 = never)
@@ -45,6 +47,7 @@ export class TensorBoardCallback extends tf.Callback {
     this.batchFreq = opts.batchFreq ?? 0;
   }
 
+  /** Counts the batch; every `batchFreq` batches logs its metrics as `batch/<name>` scalars. */
   override async onBatchEnd(_batch: number, logs?: AnyLogs): Promise<void> {
     this.step++;
     if (this.batchFreq > 0 && this.step % this.batchFreq === 0) {
@@ -55,6 +58,7 @@ export class TensorBoardCallback extends tf.Callback {
     }
   }
 
+  /** Logs the epoch's metrics as `epoch/<name>`; every `histogramFreq` epochs, weight histograms. */
   override async onEpochEnd(epoch: number, logs?: AnyLogs): Promise<void> {
     const l = await resolveLogs(logs);
     for (const [k, v] of Object.entries(l)) this.writer.scalar(`epoch/${k}`, v, epoch);
@@ -65,6 +69,7 @@ export class TensorBoardCallback extends tf.Callback {
     }
   }
 
+  /** Flushes the event file at the end of training (the writer stays open). */
   override onTrainEnd(): Promise<void> {
     this.writer.flush();
     return Promise.resolve();
@@ -76,11 +81,18 @@ export class EarlyStoppingCallback extends tf.Callback {
   /** The followed metric. */
   readonly monitor: Monitor;
   /** Epoch at which training was stopped (-1 if it was not). */
-  stoppedEpoch = -1;
+  stoppedEpoch: number = -1;
   private patience: number;
   private restoreBestWeights: boolean;
   private bestWeights: tf.Tensor[] | null = null;
 
+  /**
+   * Creates the callback; nothing is snapshotted before the first improvement.
+   *
+   * @param opts `monitor`: metric to follow (default `val_loss`); `mode`, `minDelta`: see
+   *   {@link Monitor}; `patience`: epochs without improvement tolerated before stopping (default
+   *   0); `restoreBestWeights`: put the best epoch's weights back when stopped early (default false)
+   */
   constructor(
     opts: {
       monitor?: string;
@@ -96,6 +108,10 @@ export class EarlyStoppingCallback extends tf.Callback {
     this.restoreBestWeights = opts.restoreBestWeights ?? false;
   }
 
+  /**
+   * Updates the monitor: on improvement snapshots the weights (with `restoreBestWeights`), else sets
+   * `model.stopTraining` once more than `patience` epochs have passed without improvement.
+   */
   override async onEpochEnd(epoch: number, logs?: AnyLogs): Promise<void> {
     if (this.monitor.update(epoch, await resolveLogs(logs))) {
       if (this.restoreBestWeights) {
@@ -108,6 +124,7 @@ export class EarlyStoppingCallback extends tf.Callback {
     }
   }
 
+  /** At the end of training, restores the best snapshot if training was stopped, then frees it. */
   override onTrainEnd(): Promise<void> {
     if (this.bestWeights) {
       if (this.stoppedEpoch >= 0) this.model.setWeights(this.bestWeights);
@@ -125,12 +142,19 @@ export class BestCheckpoint extends tf.Callback {
   /** Where the best model is saved. */
   readonly dir: string;
 
+  /**
+   * Creates the callback; nothing is written until the metric first improves.
+   *
+   * @param dir directory the best model and its `best.json` are saved to
+   * @param opts `monitor`: metric to follow (default `val_loss`); `mode`, `minDelta`: see {@link Monitor}
+   */
   constructor(dir: string, opts: { monitor?: string; mode?: MonitorMode; minDelta?: number } = {}) {
     super();
     this.dir = dir;
     this.monitor = new Monitor(opts.monitor ?? "val_loss", opts.mode, opts.minDelta);
   }
 
+  /** When the metric improves, saves the model to `dir` and `best.json` (epoch, value, logs). */
   override async onEpochEnd(epoch: number, logs?: AnyLogs): Promise<void> {
     const l = await resolveLogs(logs);
     if (this.monitor.update(epoch, l)) {
@@ -166,19 +190,26 @@ export class ProgressCallback extends tf.Callback {
   private epochStart = 0;
   private epoch = 0;
 
-  /** @param write line sink (default: `console.log`); `tty` enables the batch bar */
+  /**
+   * Creates the display.
+   *
+   * @param opts `write`: sink of the epoch lines (default `console.log`); `tty`: draw the batch bar
+   *   on stdout (default: when `write` is not given and stdout is a terminal)
+   */
   constructor(opts: { write?: (line: string) => void; tty?: boolean } = {}) {
     super();
     this.write = opts.write ?? ((l) => console.log(l));
     this.tty = opts.tty ?? (opts.write == null && Deno.stdout.isTerminal());
   }
 
+  /** Remembers the epoch number and its start time (for the epoch line's duration). */
   override onEpochBegin(epoch: number): Promise<void> {
     this.epoch = epoch;
     this.epochStart = performance.now();
     return Promise.resolve();
   }
 
+  /** With `tty`, redraws the bar (`batch/total` when known) and the batch's metrics in place. */
   override async onBatchEnd(batch: number, logs?: AnyLogs): Promise<void> {
     if (!this.tty) return;
     const total = (this.params?.batches as number | undefined) ??
@@ -194,6 +225,7 @@ export class ProgressCallback extends tf.Callback {
     Deno.stdout.writeSync(new TextEncoder().encode(`\r  ${bar} ${formatLogs(l)}`));
   }
 
+  /** Clears the bar and writes `epoch N/M <metrics> (<secs>s)`. */
   override async onEpochEnd(epoch: number, logs?: AnyLogs): Promise<void> {
     const l = await resolveLogs(logs);
     const epochs = this.params?.epochs as number | undefined;
@@ -210,13 +242,19 @@ export class MetricsJsonCallback extends tf.Callback {
   private dir: string;
   private extra: Record<string, unknown>;
 
-  /** @param extra fields written alongside `history` (run name, config, ...) */
+  /**
+   * Creates the callback with an empty history.
+   *
+   * @param dir directory of `metrics.json`
+   * @param extra fields written alongside `history` (run name, config, ...)
+   */
   constructor(dir: string, extra: Record<string, unknown> = {}) {
     super();
     this.dir = dir;
     this.extra = extra;
   }
 
+  /** Appends `{ epoch, ...logs }` to `history` and rewrites `metrics.json` (`extra` + `history`). */
   override async onEpochEnd(epoch: number, logs?: AnyLogs): Promise<void> {
     this.history.push({ epoch, ...(await resolveLogs(logs)) });
     await writeMetricsJson(this.dir, { ...this.extra, history: this.history });

@@ -67,19 +67,23 @@ export abstract class LayersModule extends LightningModule {
   /** The wrapped model. */
   readonly model: tf.LayersModel;
 
+  /** Wraps `model`; its weights become the module's variables. */
   constructor(model: tf.LayersModel) {
     super();
     this.model = model;
   }
 
+  /** Applies the wrapped model to `x` (`training` switches dropout/batch-norm to training mode). */
   override forward(x: tf.Tensor, training: boolean): tf.Tensor {
     return this.model.apply(x, { training }) as tf.Tensor;
   }
 
+  /** The model's trainable weights. */
   override trainableVariables(): tf.Variable[] {
     return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
+  /** All of the model's weights, including non-trainable ones (e.g. batch-norm moving stats). */
   override stateVariables(): tf.Variable[] {
     return this.model.weights.map((w) => w.read() as tf.Variable);
   }
@@ -177,14 +181,17 @@ export class Trainer {
   /** The optimizer (during `fit`). */
   optimizer: tf.Optimizer | null = null;
 
+  /** Creates a trainer with the given loop settings; nothing runs until {@link Trainer.fit}. */
   constructor(options: TrainerOptions) {
     this.options = options;
   }
 
+  /** The configured callbacks (empty when none). */
   private get callbacks(): TrainerCallback[] {
     return this.options.callbacks ?? [];
   }
 
+  /** `state()` of every named stateful callback, keyed by its `name` (saved in checkpoints). */
   private callbackStates(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const c of this.callbacks) if (c.name && c.state) out[c.name] = c.state();
@@ -263,6 +270,10 @@ export class Trainer {
     return this.state.history;
   }
 
+  /**
+   * One optimizer step on `batch` inside `tf.tidy`: gradients of the training loss, optional
+   * clipping (by value, then by global norm), `applyGradients`; returns loss and extra logs as numbers.
+   */
   private async trainStep(
     module: LightningModule,
     optimizer: tf.Optimizer,
@@ -339,6 +350,13 @@ export class EarlyStopping implements TrainerCallback {
   readonly monitor: Monitor;
   private patience: number;
 
+  /**
+   * Creates the callback.
+   *
+   * @param opts `monitor`: metric to follow (default `val_loss`); `mode`, `minDelta`: see
+   *   {@link Monitor}; `patience`: epochs without improvement tolerated before `trainer.shouldStop`
+   *   is set (default 0)
+   */
   constructor(
     opts: { monitor?: string; mode?: MonitorMode; minDelta?: number; patience?: number } = {},
   ) {
@@ -370,6 +388,12 @@ export class ModelCheckpoint implements TrainerCallback {
   /** Where the best checkpoint goes. */
   readonly dir: string;
 
+  /**
+   * Creates the callback; nothing is written until the metric first improves.
+   *
+   * @param dir where the best checkpoint (the module's state variables, epoch and logs) is saved
+   * @param opts `monitor`: metric to follow (default `val_loss`); `mode`, `minDelta`: see {@link Monitor}
+   */
   constructor(dir: string, opts: { monitor?: string; mode?: MonitorMode; minDelta?: number } = {}) {
     this.dir = dir;
     this.monitor = new Monitor(opts.monitor ?? "val_loss", opts.mode, opts.minDelta);
@@ -395,6 +419,7 @@ export class ProgressPrinter implements TrainerCallback {
   private write: (line: string) => void;
   private started = 0;
 
+  /** Creates the printer; `write` receives each epoch line (default `console.log`). */
   constructor(write: (line: string) => void = (l) => console.log(l)) {
     this.write = write;
   }
@@ -415,6 +440,7 @@ export class TensorBoardLogger implements Logger {
   /** The event writer. */
   readonly writer: SummaryWriter;
 
+  /** Starts a new event file in the run directory `logdir`. */
   constructor(logdir: string) {
     this.writer = new SummaryWriter(logdir);
   }
@@ -439,6 +465,12 @@ export class MetricsJsonLogger implements Logger {
   private dir: string;
   private extra: Record<string, unknown>;
 
+  /**
+   * Creates the logger.
+   *
+   * @param dir directory of `metrics.json`
+   * @param extra fields written alongside `history` and `report` (run name, config, ...)
+   */
   constructor(dir: string, extra: Record<string, unknown> = {}) {
     this.dir = dir;
     this.extra = extra;

@@ -142,6 +142,7 @@ export class SummaryWriter {
     this.write(new ProtoWriter().double(1, Date.now() / 1000).bytes(3, FILE_VERSION));
   }
 
+  /** Frames `event` as a TFRecord and writes all of it to the event file; throws once closed. */
   private write(event: ProtoWriter): void {
     if (this.file == null) throw new Error(`SummaryWriter for ${this.logdir} is closed`);
     const record = tfrecord(event.finish());
@@ -149,6 +150,7 @@ export class SummaryWriter {
     while (off < record.length) off += this.file.writeSync(record.subarray(off));
   }
 
+  /** Writes one `Summary` event holding a single value tagged `tag`; `value` fills its payload. */
   private summary(tag: string, step: number, value: (v: ProtoWriter) => void, wallTime?: number) {
     const v = new ProtoWriter().bytes(1, tag);
     value(v);
