@@ -1,0 +1,53 @@
+/**
+ * Small file-system helpers shared by the builder, the downloader and the loader.
+ *
+ * @module
+ */
+
+import * as path from "node:path";
+
+/**
+ * Files under `dir`, recursively, as `/`-separated relative paths sorted by code unit at each
+ * level (folders and files interleaved by name). Names starting with `.` are skipped unless
+ * `hidden` is true.
+ */
+export async function walkFiles(dir: string, hidden = false): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(abs: string, rel: string) {
+    const entries: Deno.DirEntry[] = [];
+    for await (const e of Deno.readDir(abs)) entries.push(e);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (!hidden && e.name.startsWith(".")) continue;
+      const childRel = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory) await walk(path.join(abs, e.name), childRel);
+      else if (e.isFile) out.push(childRel);
+    }
+  }
+  await walk(dir, "");
+  return out;
+}
+
+/** Writes a file atomically: a temporary file in the same folder, then a rename over the target. */
+export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  await Deno.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, file);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** True when something (file, folder or link) exists at `p`. */
+export function exists(p: string): boolean {
+  try {
+    Deno.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

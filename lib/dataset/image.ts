@@ -1,0 +1,161 @@
+/**
+ * Decoding, checking and resizing one image with sharp.
+ *
+ * {@link processImage} does everything the builder needs from one file's bytes: the real format
+ * (magic bytes), a full decode (a truncated or corrupt file fails here), the EXIF orientation
+ * applied, the upright size checked against a minimum, the dHash of the upright image, and the
+ * published `size × size` RGB PNG. Transparent pixels are flattened onto white before anything
+ * else, so a transparent PNG looks the same in the hash and in the output.
+ *
+ * @module
+ */
+
+import sharp from "sharp";
+import { type DHash, dHashFromGrey9x8 } from "./dhash.ts";
+import { type ImageFormat, isImageFormat, sniffFormat } from "./sniff.ts";
+
+/** Why an image was rejected; `reason` is a short phrase for the build report. */
+export class ImageRejectedError extends Error {
+  /** The short reason, e.g. `truncated or corrupt jpeg: premature end of JPEG image`. */
+  readonly reason: string;
+
+  /** Wraps the reason as the message. */
+  constructor(reason: string) {
+    super(reason);
+    this.name = "ImageRejectedError";
+    this.reason = reason;
+  }
+}
+
+/** Options of {@link processImage}. */
+export interface ProcessOptions {
+  /** Output side in pixels. */
+  size: number;
+  /** `crop`: cover the square and cut the centre; `pad`: fit inside and pad with black. */
+  fit: "crop" | "pad";
+  /** Smallest accepted upright side, in pixels. */
+  minSize: number;
+}
+
+/** What {@link processImage} found and made. */
+export interface ProcessedImage {
+  /** The real format, from the magic bytes. */
+  format: ImageFormat;
+  /** Upright width (after EXIF orientation). */
+  width: number;
+  /** Upright height. */
+  height: number;
+  /** The EXIF orientation tag (1 when absent). */
+  orientation: number;
+  /** dHash of the upright image. */
+  dhash: DHash;
+  /** The published image: `size × size`, 3-channel sRGB, PNG with fixed encoder options. */
+  png: Uint8Array;
+}
+
+/** The fixed PNG encoder options: the same pixels always give the same bytes. */
+export const PNG_OPTIONS = {
+  compressionLevel: 9,
+  adaptiveFiltering: false,
+  palette: false,
+  progressive: false,
+  force: true,
+} as const;
+
+/**
+ * Checks, hashes and resizes one image. Throws {@link ImageRejectedError} when the bytes are not
+ * an accepted image format, do not decode completely, or are too small.
+ */
+export async function processImage(
+  bytes: Uint8Array,
+  options: ProcessOptions,
+): Promise<ProcessedImage> {
+  const format = sniffFormat(bytes);
+  if (format === "empty") throw new ImageRejectedError("empty file");
+  if (!isImageFormat(format)) {
+    throw new ImageRejectedError(
+      format === "unknown" ? "not an image (unrecognised bytes)" : `not an image (${format})`,
+    );
+  }
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch (e) {
+    throw new ImageRejectedError(`unreadable ${format}: ${firstLine(e)}`);
+  }
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  if (Math.min(width, height) < options.minSize) {
+    throw new ImageRejectedError(
+      `too small: ${width}x${height} (shorter side under ${options.minSize} px)`,
+    );
+  }
+  const upright = () =>
+    sharp(bytes, { failOn: "error" }).rotate().flatten({ background: "#ffffff" });
+  let grey: Uint8Array;
+  let png: Uint8Array;
+  try {
+    grey = await upright().greyscale().resize(9, 8, { fit: "fill" }).raw().toBuffer();
+    const { data, info } = await upright()
+      .resize(options.size, options.size, {
+        fit: options.fit === "crop" ? "cover" : "contain",
+        position: "centre",
+        background: { r: 0, g: 0, b: 0 },
+      })
+      .toColourspace("srgb")
+      .png(PNG_OPTIONS)
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== options.size || info.height !== options.size || info.channels !== 3) {
+      throw new Error(`resized to ${info.width}x${info.height}x${info.channels}`);
+    }
+    png = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (e) {
+    throw new ImageRejectedError(`truncated or corrupt ${format}: ${firstLine(e)}`);
+  }
+  return {
+    format,
+    width,
+    height,
+    orientation: meta.orientation ?? 1,
+    dhash: dHashFromGrey9x8(new Uint8Array(grey.buffer, grey.byteOffset, grey.byteLength)),
+    png,
+  };
+}
+
+/** The versions of sharp and libvips in use (recorded in the build report). */
+export function imageToolVersions(): { sharp: string; libvips: string } {
+  const v = sharp.versions as Record<string, string | undefined>;
+  return { sharp: v.sharp ?? "?", libvips: v.vips ?? "?" };
+}
+
+/**
+ * Decodes a published (or any) image file to `size × size × 3` bytes of RGB, written into `out`
+ * at `offset` as floats in [0, 1]. Throws when the image is not exactly that size.
+ */
+export async function decodeRgbInto(
+  file: string,
+  size: number,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
+  const { data, info } = await sharp(file, { failOn: "error" })
+    .removeAlpha()
+    .toColourspace("srgb")
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.width !== size || info.height !== size || info.channels !== 3) {
+    throw new Error(
+      `${file}: expected ${size}x${size}x3, decoded ${info.width}x${info.height}x${info.channels}`,
+    );
+  }
+  for (let i = 0; i < data.length; i++) out[offset + i] = data[i] / 255;
+}
+
+/** The width in pixels of an image file (0 when sharp cannot tell). */
+export async function imageWidth(file: string): Promise<number> {
+  return (await sharp(file).metadata()).width ?? 0;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
