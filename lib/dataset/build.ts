@@ -391,6 +391,7 @@ async function buildInto(
     } catch (e) {
       if (!(e instanceof ImageRejectedError)) throw e;
       drop(c, e.reason);
+      if (e.detail) log(`dropped ${c.source}: ${e.message}`);
     } finally {
       bar?.tick(1);
     }

@@ -14,17 +14,41 @@ import sharp from "sharp";
 import { type DHash, dHashFromGrey9x8 } from "./dhash.ts";
 import { type ImageFormat, isImageFormat, sniffFormat } from "./sniff.ts";
 
-/** Why an image was rejected; `reason` is a short phrase for the build report. */
+/**
+ * Why an image was rejected. `reason` is a short, stable phrase for the build report (the same
+ * bytes always give the same reason); `detail` is the decoder's own message, which can vary from
+ * run to run when images are decoded in parallel (libvips shares one error buffer), so it only
+ * goes to the log.
+ */
 export class ImageRejectedError extends Error {
-  /** The short reason, e.g. `truncated or corrupt jpeg: premature end of JPEG image`. */
+  /** The short reason, e.g. `truncated jpeg (no end-of-image marker)`. */
   readonly reason: string;
+  /** The decoder's message, when there is one. */
+  readonly detail: string;
 
-  /** Wraps the reason as the message. */
-  constructor(reason: string) {
-    super(reason);
+  /** Wraps the reason (and the decoder's message) as the message. */
+  constructor(reason: string, detail = "") {
+    super(detail ? `${reason}: ${detail}` : reason);
     this.name = "ImageRejectedError";
     this.reason = reason;
+    this.detail = detail;
   }
+}
+
+/** Why a file that sniffed as `format` failed to decode: truncated (its end marker is missing) or corrupt. */
+export function decodeFailureReason(bytes: Uint8Array, format: ImageFormat): string {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) {
+    end--;
+  }
+  if (format === "jpeg" && !(end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9)) {
+    return "truncated jpeg (no end-of-image marker)";
+  }
+  if (format === "png") {
+    const tail = new TextDecoder("latin1").decode(bytes.subarray(Math.max(0, end - 12), end));
+    if (!tail.includes("IEND")) return "truncated png (no IEND chunk)";
+  }
+  return `corrupt ${format} (cannot be decoded)`;
 }
 
 /** Options of {@link processImage}. */
@@ -81,7 +105,7 @@ export async function processImage(
   try {
     meta = await sharp(bytes).metadata();
   } catch (e) {
-    throw new ImageRejectedError(`unreadable ${format}: ${firstLine(e)}`);
+    throw new ImageRejectedError(decodeFailureReason(bytes, format), firstLine(e));
   }
   const width = meta.autoOrient?.width ?? meta.width ?? 0;
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
@@ -110,7 +134,7 @@ export async function processImage(
     }
     png = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (e) {
-    throw new ImageRejectedError(`truncated or corrupt ${format}: ${firstLine(e)}`);
+    throw new ImageRejectedError(decodeFailureReason(bytes, format), firstLine(e));
   }
   return {
     format,
