@@ -30,7 +30,7 @@ import {
   resolveConfig,
   type ResolvedConfig,
 } from "./config.ts";
-import { dHashHex, groupNearDuplicates, hammingDistance } from "./dhash.ts";
+import { dHashHex, groupNearDuplicates, hammingDistance, thumbnailDifference } from "./dhash.ts";
 import { ImageRejectedError, imageToolVersions, processImage } from "./image.ts";
 import { type DatasetInfo, formatManifest, type ManifestRow } from "./manifest.ts";
 import { exists, walkFiles } from "./files.ts";
@@ -106,6 +106,7 @@ export interface BuildReport {
     fit: "crop" | "pad";
     minSize: number;
     nearDuplicateDistance: number;
+    nearDuplicateMaxDiff: number;
     split: { train: number; val: number; test: number; seed: number };
     sources: unknown[];
   };
@@ -316,6 +317,7 @@ interface Processed {
   pngSha: string;
   png: Uint8Array;
   dhash: { hi: number; lo: number };
+  thumb: Uint8Array;
   orientation: number;
   note?: string;
 }
@@ -383,6 +385,7 @@ async function buildInto(
         pngSha: createHash("sha256").update(img.png).digest("hex"),
         png: img.png,
         dhash: img.dhash,
+        thumb: img.thumb,
         orientation: img.orientation,
         note: claimed && claimed !== img.format
           ? `named as ${claimed} but is ${img.format}`
@@ -416,7 +419,12 @@ async function buildInto(
 
   // 4. Near-duplicates, then the split.
   const hashes = kept.map((i) => processed.get(i)!.dhash);
-  const near = groupNearDuplicates(hashes, cfg.nearDuplicateDistance);
+  const thumbs = kept.map((i) => processed.get(i)!.thumb);
+  const near = groupNearDuplicates(
+    hashes,
+    cfg.nearDuplicateDistance,
+    (a, b) => thumbnailDifference(thumbs[a], thumbs[b]) <= cfg.nearDuplicateMaxDiff,
+  );
   const splits = stratifiedGroupSplit(
     kept.map((i, k) => ({
       label: cfg.classes.indexOf(candidates[i].label),
@@ -500,15 +508,16 @@ async function buildInto(
       fit: cfg.fit,
       minSize: cfg.minSize,
       nearDuplicateDistance: cfg.nearDuplicateDistance,
+      nearDuplicateMaxDiff: cfg.nearDuplicateMaxDiff,
       split: cfg.split,
       sources: cfg.sources.map(({ resolved: _resolved, ...rest }) => rest),
     },
     hashing: {
       exact: "SHA-256 of the source file's bytes; then SHA-256 of the published PNG (identical " +
         "pixels after resizing)",
-      near:
-        `64-bit dHash of the upright image (9x8 grey), Hamming distance <= ${cfg.nearDuplicateDistance}; ` +
-        "groups are transitive and kept whole in one split",
+      near: `64-bit dHash of the upright image (9x8 grey) within ${cfg.nearDuplicateDistance} ` +
+        `bits, confirmed by a 16x16 colour thumbnail difference <= ${cfg.nearDuplicateMaxDiff} ` +
+        "(mean-centred, of 255); groups are transitive and kept whole in one split",
     },
     tools: imageToolVersions(),
     counts: {

@@ -126,8 +126,9 @@ export function renderCard(cfg: ResolvedConfig, report: BuildReport): string {
     );
   }
   caveats.push(
-    "Near-duplicate detection uses a perceptual hash: re-shot photos of the same item are not " +
-      "caught, and very plain images (e.g. a product on white) can be grouped although different.",
+    "Near-duplicates are found by a perceptual hash confirmed by a thumbnail comparison: " +
+      "re-encoded, rescaled or brightened copies are caught; cropped copies and re-shot photos " +
+      "of the same item are not.",
   );
   for (const cv of caveats) out.push(`- ${cv}`);
   out.push(

@@ -92,8 +92,13 @@ export interface DatasetConfig {
   split?: Partial<SplitFractions>;
   /** Images whose shorter upright side is below this many pixels are dropped (default 32). */
   minSize?: number;
-  /** Largest dHash Hamming distance between near-duplicates (default 4; -1 disables). */
+  /** Largest dHash Hamming distance between near-duplicate candidates (default 4; -1 disables). */
   nearDuplicateDistance?: number;
+  /**
+   * Largest thumbnail difference (0-255, see `thumbnailDifference`) that confirms a candidate pair
+   * (default 8; 255 accepts every candidate).
+   */
+  nearDuplicateMaxDiff?: number;
   /** Where published datasets go (default `data/datasets`). */
   outDir?: string;
   /** Where downloads from URL lists are kept (default `data/cache/dataset-downloads/<name>`). */
@@ -126,6 +131,8 @@ export interface ResolvedConfig {
   minSize: number;
   /** Near-duplicate threshold (-1: off). */
   nearDuplicateDistance: number;
+  /** Thumbnail difference that confirms a near-duplicate candidate. */
+  nearDuplicateMaxDiff: number;
   /** Absolute output folder. */
   outDir: string;
   /** Absolute download folder. */
@@ -246,6 +253,7 @@ export function resolveConfig(config: DatasetConfig, baseDir = projectRoot()): R
     split,
     minSize: num(c.minSize, 32, "minSize", 1, 1e6),
     nearDuplicateDistance: num(c.nearDuplicateDistance, 4, "nearDuplicateDistance", -1, 64),
+    nearDuplicateMaxDiff: num(c.nearDuplicateMaxDiff, 8, "nearDuplicateMaxDiff", 0, 255),
     outDir: path.resolve(baseDir, typeof c.outDir === "string" ? c.outDir : "data/datasets"),
     downloadDir: path.resolve(
       baseDir,

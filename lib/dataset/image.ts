@@ -11,7 +11,7 @@
  */
 
 import sharp from "sharp";
-import { type DHash, dHashFromGrey9x8 } from "./dhash.ts";
+import { type DHash, dHashFromGrey9x8, THUMBNAIL_SIZE } from "./dhash.ts";
 import { type ImageFormat, isImageFormat, sniffFormat } from "./sniff.ts";
 
 /**
@@ -73,6 +73,8 @@ export interface ProcessedImage {
   orientation: number;
   /** dHash of the upright image. */
   dhash: DHash;
+  /** 16×16 RGB thumbnail of the upright image (stretched to a square), compared by `thumbnailDifference`. */
+  thumb: Uint8Array;
   /** The published image: `size × size`, 3-channel sRGB, PNG with fixed encoder options. */
   png: Uint8Array;
 }
@@ -117,9 +119,15 @@ export async function processImage(
   const upright = () =>
     sharp(bytes, { failOn: "error" }).rotate().flatten({ background: "#ffffff" });
   let grey: Uint8Array;
+  let thumb: Uint8Array;
   let png: Uint8Array;
   try {
     grey = await upright().greyscale().resize(9, 8, { fit: "fill" }).raw().toBuffer();
+    const t = THUMBNAIL_SIZE;
+    const small = await upright().resize(t, t, { fit: "fill" }).toColourspace("srgb").raw()
+      .toBuffer();
+    if (small.length !== t * t * 3) throw new Error(`thumbnail has ${small.length} bytes`);
+    thumb = new Uint8Array(small.buffer, small.byteOffset, small.byteLength);
     const { data, info } = await upright()
       .resize(options.size, options.size, {
         fit: options.fit === "crop" ? "cover" : "contain",
@@ -142,6 +150,7 @@ export async function processImage(
     height,
     orientation: meta.orientation ?? 1,
     dhash: dHashFromGrey9x8(new Uint8Array(grey.buffer, grey.byteOffset, grey.byteLength)),
+    thumb,
     png,
   };
 }

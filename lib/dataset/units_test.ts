@@ -5,6 +5,7 @@ import {
   groupNearDuplicates,
   hammingDistance,
   parseDHash,
+  thumbnailDifference,
 } from "./dhash.ts";
 import { formatManifest, parseCsv, parseManifest } from "./manifest.ts";
 import { mapPool } from "./pool.ts";
@@ -56,6 +57,20 @@ Deno.test("groupNearDuplicates joins transitively and leaves the rest alone", ()
   assertEquals(g.pairs.map((p) => [p.a, p.b, p.distance]), [[0, 1, 2], [1, 2, 2]]);
   assertEquals(groupNearDuplicates(hashes, -1).groups, []);
   assertEquals(groupNearDuplicates(hashes, 8).groups, [[0, 1, 2, 4]]);
+  // The confirmation can veto a pair: without 0 ~ 1 the chain 0-1-2 breaks.
+  const veto = groupNearDuplicates(hashes, 2, (a, b) => !(a === 0 && b === 1));
+  assertEquals(veto.groups, [[1, 2]]);
+});
+
+Deno.test("thumbnailDifference ignores a brightness shift, not a different picture", () => {
+  const a = new Uint8Array(768);
+  for (let i = 0; i < 768; i++) a[i] = (i * 37) % 200;
+  const brighter = a.map((v) => v + 20);
+  const other = a.map((v, i) => (i % 2 ? v : 199 - v));
+  assertEquals(thumbnailDifference(a, a), 0);
+  assert(thumbnailDifference(a, brighter) < 1e-9);
+  assert(thumbnailDifference(a, other) > 20);
+  assertThrows(() => thumbnailDifference(a, new Uint8Array(10)), Error, "768");
 });
 
 Deno.test("stratifiedGroupSplit: per-class fractions, seeded, groups never straddle", () => {
