@@ -357,6 +357,7 @@ Deno.test({
       for (const x of rows) assertEquals(x.split, expected[x.source.split("/")[0]], x.source);
       assertEquals(rows.filter((x) => x.source.startsWith("train/")).length, 123);
       assertEquals(await main(["verify", dir]), 0);
+      assertEquals(await main(["info", dir]), 0);
       assertEquals(await main(["frobnicate"]), 2);
     } finally {
       await Deno.remove(tmp, { recursive: true });
