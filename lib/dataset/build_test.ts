@@ -10,6 +10,7 @@ import {
   CLOTHING,
   FACE_MASK,
   inCI,
+  requireMirror,
   startImageServer,
   syntheticPhoto,
   writeTree,
@@ -383,10 +384,14 @@ Deno.test({
       ];
       const files: Record<string, Uint8Array> = {};
       for (const f of pick) {
-        files[`with_mask/${f}`] = await Deno.readFile(path.join(FACE_MASK!, "with_mask", f));
+        files[`with_mask/${f}`] = await Deno.readFile(
+          path.join(requireMirror("face-mask"), "with_mask", f),
+        );
       }
       for (const f of ["0.jpg", "0_0_aidai_0014.jpg", "0_0_aidai_0029.jpg"]) {
-        files[`without_mask/${f}`] = await Deno.readFile(path.join(FACE_MASK!, "without_mask", f));
+        files[`without_mask/${f}`] = await Deno.readFile(
+          path.join(requireMirror("face-mask"), "without_mask", f),
+        );
       }
       await writeTree(path.join(tmp, "src"), files);
       const r = await buildDataset({

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
 import { hammingDistance } from "./dhash.ts";
 import { ImageRejectedError, processImage } from "./image.ts";
-import { FACE_MASK, inCI, syntheticPhoto } from "./test_helpers.ts";
+import { FACE_MASK, inCI, requireMirror, syntheticPhoto } from "./test_helpers.ts";
 
 const opts = { size: 32, fit: "crop" as const, minSize: 32 };
 
@@ -72,9 +72,13 @@ Deno.test({
   name: "face-mask torture sample: a PNG and a WebP with lying names decode by their bytes",
   ignore: FACE_MASK === undefined && !inCI,
   fn: async () => {
-    const png = await Deno.readFile(path.join(FACE_MASK!, "with_mask", "with_mask129.jpg"));
+    const png = await Deno.readFile(
+      path.join(requireMirror("face-mask"), "with_mask", "with_mask129.jpg"),
+    );
     assertEquals((await processImage(png, opts)).format, "png");
-    const webp = await Deno.readFile(path.join(FACE_MASK!, "with_mask", "black3.jpg_1088Wx1632H"));
+    const webp = await Deno.readFile(
+      path.join(requireMirror("face-mask"), "with_mask", "black3.jpg_1088Wx1632H"),
+    );
     assertEquals((await processImage(webp, opts)).format, "webp");
   },
 });

@@ -32,6 +32,21 @@ export function mirrorPath(rel: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The absolute path of `rel` in the data mirror, or an error that says where it looked and how to
+ * point the tests at a mirror (tests that need the mirror fail with this in CI instead of skipping).
+ */
+export function requireMirror(rel: string): string {
+  const found = mirrorPath(rel);
+  if (found !== undefined) return found;
+  const looked = mirrorDirsFor();
+  throw new Error(
+    `the data mirror folder "${rel}" is missing (looked in ${
+      looked.length > 0 ? looked.join(", ") : "no mirror folder: ../shared/mirror does not exist"
+    }); set BOOK_MIRROR to the folder that holds it`,
+  );
+}
+
 /** The clothing photos folder of the mirror, when present. */
 export const CLOTHING = mirrorPath("clothing-dataset-small");
 
@@ -40,8 +55,7 @@ export const FACE_MASK = mirrorPath("face-mask");
 
 /** The first `n` photos (sorted names) of `<clothing>/train/<cls>/`. */
 export function clothingPhotos(cls: string, n: number): string[] {
-  if (!CLOTHING) throw new Error("the clothing-dataset-small mirror is missing");
-  const dir = path.join(CLOTHING, "train", cls);
+  const dir = path.join(requireMirror("clothing-dataset-small"), "train", cls);
   return [...Deno.readDirSync(dir)].map((e) => e.name).sort().slice(0, n)
     .map((f) => path.join(dir, f));
 }
