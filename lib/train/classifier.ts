@@ -1,0 +1,268 @@
+/**
+ * Training an image classifier in the book's two styles with the same data pipeline, schedule,
+ * loss and model-selection rule, so that their results can be compared:
+ *
+ * - {@link fitKeras}: `model.compile` + `model.fitDataset` with Keras-style callbacks (TensorBoard,
+ *   early stopping, best checkpoint, progress, learning-rate schedule);
+ * - {@link fitLightning}: a {@link ClassifierModule} (a `LightningModule` around the same Layers
+ *   model) run by the `Trainer` (TensorBoard logger, best and last checkpoints, early stopping).
+ *
+ * Both take the softmax-output model from `lib/models`, train with Adam, label-smoothed
+ * cross-entropy and a warm-up + cosine learning rate, watch `val_acc` after every epoch, and end
+ * with the weights of the best validation epoch put back into the model.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { fileIO } from "../tfjs/io.ts";
+import "../tfjs/gem_pool.ts"; // registers GemPooling2D, so the best checkpoint loads back
+import { type Augment, type Batch, numBatches, type TensorDataset, toTfDataset } from "./batches.ts";
+import {
+  BestCheckpoint,
+  EarlyStoppingCallback,
+  ProgressCallback,
+  resolveLogs,
+  TensorBoardCallback,
+} from "./callbacks.ts";
+import { loadCheckpoint, restoreVariables } from "./checkpoint.ts";
+import {
+  EarlyStopping,
+  type EpochLogs,
+  LayersModule,
+  ModelCheckpoint,
+  ProgressPrinter,
+  type StepOutput,
+  TensorBoardLogger,
+  Trainer,
+} from "./lightning.ts";
+import { meanSmoothedCrossEntropy, smoothedCrossEntropy } from "./losses.ts";
+import { LearningRateSchedule, LearningRateScheduler, warmupCosine } from "./schedule.ts";
+
+/** Settings shared by {@link fitKeras} and {@link fitLightning}. */
+export interface FitSettings {
+  /** Most epochs to train (early stopping may end sooner). */
+  epochs: number;
+  /** Examples per batch. */
+  batchSize: number;
+  /** Peak learning rate of Adam. */
+  lr: number;
+  /** Epochs of linear warm-up before the cosine decay (default 1). */
+  warmupEpochs?: number;
+  /** Label smoothing ε of the cross-entropy (default 0.1). */
+  labelSmoothing?: number;
+  /** Training-batch augmentation (same for both styles). */
+  augment?: Augment;
+  /** Seed of batch order and augmentation (default 0). */
+  seed?: number;
+  /** Validation metric that picks the best epoch and drives early stopping (default `val_acc`). */
+  monitor?: string;
+  /** Epochs without improvement before stopping (default: never stop early). */
+  patience?: number;
+  /** At most this many training (and validation) batches per epoch (quick mode). */
+  limitBatches?: number;
+  /** Receives one line per epoch (default `console.log`). */
+  log?: (line: string) => void;
+}
+
+/** What a fit returns. */
+export interface FitResult {
+  /** Which style trained the model. */
+  style: "keras" | "lightning";
+  /** One entry per epoch: `epoch`, `loss`, `acc`, `val_loss`, `val_acc`, `lr`, ... */
+  history: EpochLogs[];
+  /** Epochs actually trained. */
+  epochs: number;
+  /** The epoch (0-based) whose weights the model holds at the end (best `monitor`). */
+  bestEpoch: number;
+  /** Wall-clock seconds of the training loop, validation included. */
+  trainSeconds: number;
+  /** Whether early stopping ended training before `epochs`. */
+  stoppedEarly: boolean;
+}
+
+function scheduleFor(s: FitSettings, stepsPerEpoch: number) {
+  return warmupCosine(
+    s.lr,
+    s.epochs * stepsPerEpoch,
+    Math.min(s.epochs, s.warmupEpochs ?? 1) * stepsPerEpoch,
+    s.lr / 100,
+  );
+}
+
+function bestEpochOf(history: EpochLogs[], monitor: string): number {
+  const mode = /acc|f1|precision|recall/.test(monitor) ? 1 : -1;
+  let best = 0;
+  history.forEach((h, i) => {
+    if (mode * (h[monitor] ?? NaN) > mode * (history[best][monitor] ?? NaN)) best = i;
+  });
+  return history[best]?.epoch ?? 0;
+}
+
+/**
+ * Keras style: compiles `model` (Adam, label-smoothed cross-entropy, accuracy) and trains it with
+ * `model.fitDataset`. Writes TensorBoard events to `dir` and the best model (tfjs format,
+ * `best.json`) to `dir/best`; ends with the best epoch's weights loaded.
+ */
+export async function fitKeras(
+  model: tf.LayersModel,
+  train: TensorDataset,
+  val: TensorDataset,
+  settings: FitSettings,
+  dir: string,
+): Promise<FitResult> {
+  const s = settings;
+  const monitor = s.monitor ?? "val_acc";
+  const batchOpts = {
+    batchSize: s.batchSize,
+    seed: s.seed ?? 0,
+    augment: s.augment,
+    limit: s.limitBatches,
+  };
+  const steps = numBatches(train.x.shape[0], batchOpts);
+  model.compile({
+    optimizer: tf.train.adam(s.lr),
+    loss: smoothedCrossEntropy(s.labelSmoothing ?? 0.1),
+    metrics: ["accuracy"],
+  });
+  const history: EpochLogs[] = [];
+  const early = new EarlyStoppingCallback({
+    monitor,
+    patience: s.patience ?? Number.MAX_SAFE_INTEGER,
+    restoreBestWeights: true,
+  });
+  const tensorboard = new TensorBoardCallback(dir, { batchFreq: 10 });
+  const bestDir = join(dir, "best");
+  // Quick mode validates on a few batches only, like the Trainer's limitValBatches.
+  const valLimit = s.limitBatches != null ? s.limitBatches * s.batchSize : Infinity;
+  const valX = valLimit < val.x.shape[0] ? val.x.slice(0, valLimit) : val.x;
+  const valY = valLimit < val.y.shape[0] ? val.y.slice(0, valLimit) : val.y;
+  const started = performance.now();
+  await model.fitDataset(toTfDataset(train, batchOpts), {
+    epochs: s.epochs,
+    validationData: [valX, valY],
+    verbose: 0,
+    callbacks: [
+      new LearningRateScheduler(scheduleFor(s, steps)), // first: adds `lr` to the epoch logs
+      tensorboard,
+      early,
+      new BestCheckpoint(bestDir, { monitor }),
+      new ProgressCallback({ write: s.log }),
+      new (class extends tf.Callback {
+        override async onEpochEnd(epoch: number, logs?: tf.Logs) {
+          history.push({ epoch, ...(await resolveLogs(logs)) });
+        }
+      })(),
+    ],
+  });
+  const trainSeconds = (performance.now() - started) / 1000;
+  tensorboard.writer.close();
+  if (valX !== val.x) tf.dispose([valX, valY]);
+  const best = await tf.loadLayersModel(fileIO(bestDir));
+  model.setWeights(best.getWeights());
+  best.dispose();
+  return {
+    style: "keras",
+    history,
+    epochs: history.length,
+    bestEpoch: bestEpochOf(history, monitor),
+    trainSeconds,
+    stoppedEarly: early.stoppedEpoch >= 0,
+  };
+}
+
+/**
+ * A `LightningModule` for a softmax classifier: Adam, label-smoothed cross-entropy, and training
+ * accuracy logged as `acc` (the names Keras uses, so both styles' histories read alike).
+ */
+export class ClassifierModule extends LayersModule {
+  private lr: number;
+  private epsilon: number;
+
+  /**
+   * Wraps `model` (outputs class probabilities).
+   *
+   * @param opts `lr`: Adam's initial learning rate; `labelSmoothing`: ε (default 0.1)
+   */
+  constructor(model: tf.LayersModel, opts: { lr: number; labelSmoothing?: number }) {
+    super(model);
+    this.lr = opts.lr;
+    this.epsilon = opts.labelSmoothing ?? 0.1;
+  }
+
+  /** Adam at the initial learning rate (a schedule callback changes it per step). */
+  configureOptimizers(): tf.Optimizer {
+    return tf.train.adam(this.lr);
+  }
+
+  /** Label-smoothed cross-entropy of probabilities `pred` against one-hot `target`. */
+  override loss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+    return meanSmoothedCrossEntropy(target, pred, this.epsilon);
+  }
+
+  /** Loss and training accuracy of one batch (dropout and batch norm in training mode). */
+  override trainingStep(batch: Batch): StepOutput {
+    const pred = this.forward(batch.x, true);
+    const acc = tf.mean(tf.cast(tf.equal(tf.argMax(pred, -1), tf.argMax(batch.y, -1)), "float32"));
+    return { loss: this.loss(pred, batch.y), logs: { acc: acc as tf.Scalar } };
+  }
+}
+
+/**
+ * Lightning style: wraps `model` in a {@link ClassifierModule} and trains it with the `Trainer`.
+ * Writes TensorBoard events to `dir`, the best epoch's checkpoint to `dir/best` and the last one
+ * (for resume) to `dir/last`; ends with the best epoch's weights restored.
+ *
+ * @param opts `resume`: continue from `dir/last` when it holds a checkpoint (default false)
+ */
+export async function fitLightning(
+  model: tf.LayersModel,
+  train: TensorDataset,
+  val: TensorDataset,
+  settings: FitSettings,
+  dir: string,
+  opts: { resume?: boolean } = {},
+): Promise<FitResult> {
+  const s = settings;
+  const monitor = s.monitor ?? "val_acc";
+  const module = new ClassifierModule(model, { lr: s.lr, labelSmoothing: s.labelSmoothing });
+  const steps = numBatches(train.x.shape[0], {
+    batchSize: s.batchSize,
+    limit: s.limitBatches,
+  });
+  const bestDir = join(dir, "best");
+  const trainer = new Trainer({
+    maxEpochs: s.epochs,
+    batchSize: s.batchSize,
+    seed: s.seed ?? 0,
+    augment: s.augment,
+    numClasses: train.y.shape[1] as number,
+    callbacks: [
+      new LearningRateSchedule(scheduleFor(s, steps)), // first: adds `lr` to the epoch logs
+      new EarlyStopping({ monitor, patience: s.patience ?? Number.MAX_SAFE_INTEGER }),
+      new ModelCheckpoint(bestDir, { monitor }),
+      new ProgressPrinter(s.log),
+    ],
+    loggers: [new TensorBoardLogger(dir)],
+    checkpointDir: join(dir, "last"),
+    resume: opts.resume ?? false,
+    limitTrainBatches: s.limitBatches,
+    limitValBatches: s.limitBatches,
+    logEveryNSteps: 10,
+  });
+  const started = performance.now();
+  const history = await trainer.fit(module, train, val);
+  const trainSeconds = (performance.now() - started) / 1000;
+  const best = await loadCheckpoint(bestDir);
+  if (!best) throw new Error(`fitLightning: no best checkpoint in ${bestDir}`);
+  restoreVariables(module.stateVariables(), best.variables);
+  tf.dispose(best.variables);
+  return {
+    style: "lightning",
+    history,
+    epochs: history.length,
+    bestEpoch: bestEpochOf(history, monitor),
+    trainSeconds,
+    stoppedEarly: history.length < s.epochs,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * From a loaded image dataset (`lib/dataset`'s `ImageSplit`: NHWC floats and class indices) to the
+ * tensors both training styles consume, plus the seeded, class-stratified subsets quick mode uses.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../autograd/random.ts";
+import type { ImageSplit } from "../dataset/loader.ts";
+import type { TensorDataset } from "./batches.ts";
+
+/**
+ * The split as tensors: `x` `[N, size, size, 3]` float32 and `y` one-hot `[N, numClasses]`
+ * float32. The caller disposes them.
+ */
+export function imageTensors(split: ImageSplit, numClasses: number, size: number): TensorDataset {
+  const n = split.labels.length;
+  if (split.images.length !== n * size * size * 3) {
+    throw new Error(
+      `imageTensors: ${split.images.length} floats is not ${n} images of ${size}x${size}x3`,
+    );
+  }
+  for (const l of split.labels) {
+    if (l < 0 || l >= numClasses) throw new Error(`imageTensors: label ${l} outside 0..${numClasses - 1}`);
+  }
+  return tf.tidy(() => ({
+    x: tf.tensor4d(split.images, [n, size, size, 3]),
+    y: tf.oneHot(tf.tensor1d(split.labels, "int32"), numClasses).toFloat(),
+  }));
+}
+
+/**
+ * A seeded subset of about `count` images with every class in proportion to its share (at least
+ * one image of each class present), in the split's original order. `count >= N` returns a copy
+ * of the whole split.
+ */
+export function stratifiedSubset(
+  split: ImageSplit,
+  size: number,
+  count: number,
+  seed = 0,
+): ImageSplit {
+  const n = split.labels.length;
+  const px = size * size * 3;
+  let keep: number[];
+  if (count >= n) keep = Array.from({ length: n }, (_, i) => i);
+  else {
+    const byClass = new Map<number, number[]>();
+    split.labels.forEach((l, i) => byClass.set(l, [...(byClass.get(l) ?? []), i]));
+    const rng = new Rng(seed);
+    keep = [];
+    for (const [, idx] of [...byClass].sort((a, b) => a[0] - b[0])) {
+      for (let i = idx.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [idx[i], idx[j]] = [idx[j], idx[i]];
+      }
+      keep.push(...idx.slice(0, Math.max(1, Math.round((count * idx.length) / n))));
+    }
+    keep.sort((a, b) => a - b);
+  }
+  const images = new Float32Array(keep.length * px);
+  keep.forEach((src, i) => images.set(split.images.subarray(src * px, (src + 1) * px), i * px));
+  return {
+    images,
+    labels: Int32Array.from(keep, (i) => split.labels[i]),
+    files: keep.map((i) => split.files[i]),
+  };
+}
+
+/** Number of images of each class (index = class) in a split. */
+export function classCounts(split: ImageSplit, numClasses: number): number[] {
+  const counts = new Array(numClasses).fill(0);
+  for (const l of split.labels) counts[l]++;
+  return counts;
+}
