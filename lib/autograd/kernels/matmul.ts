@@ -59,9 +59,55 @@ function ensureScratch(aSize: number, bSize: number): void {
 }
 
 /**
+ * Pack `count` lines (rows of `op(A)` or columns of `op(B)`), starting at line
+ * `first`, over depth `[p0, p0 + kc)` into panels of 4 lines:
+ * `out[(panel * kc + p) * 4 + l] =
+ *   src[(first + panel*4 + l) * lineStride + (p0 + p) * depthStride]`.
+ * Lines past `count` are zero-filled.
+ *
+ * Both operands use this one routine because {@link MR} = {@link NR} = 4 and a
+ * transposed operand only swaps the two strides: a line of a row-major
+ * `[lines, depth]` matrix has `lineStride = depth, depthStride = 1`, one of a
+ * `[depth, lines]` matrix `lineStride = 1, depthStride = lines`.
+ */
+function packPanels(
+  src: Float32Array,
+  lineStride: number,
+  depthStride: number,
+  first: number,
+  count: number,
+  p0: number,
+  kc: number,
+  out: Float64Array,
+): void {
+  const l1 = lineStride, l2 = 2 * lineStride, l3 = 3 * lineStride;
+  let o = 0;
+  for (let lb = 0; lb < count; lb += 4) {
+    const lines = Math.min(4, count - lb);
+    let s = (first + lb) * lineStride + p0 * depthStride;
+    if (lines === 4) {
+      // Unrolled: this copy runs once per element of every packed block.
+      for (let p = 0; p < kc; p++) {
+        out[o] = src[s];
+        out[o + 1] = src[s + l1];
+        out[o + 2] = src[s + l2];
+        out[o + 3] = src[s + l3];
+        o += 4;
+        s += depthStride;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let l = 0; l < 4; l++) out[o + l] = l < lines ? src[s + l * lineStride] : 0;
+        o += 4;
+        s += depthStride;
+      }
+    }
+  }
+}
+
+/**
  * Pack rows `[i0, i0 + mc)` and depth `[p0, p0 + kc)` of `op(A)` into panels
- * of `MR` rows: `out[(panel * kc + p) * MR + r] = op(A)[i0 + panel*MR + r, p0 + p]`.
- * Rows past the end are zero-filled.
+ * of `MR` rows (see {@link packPanels}). A is `[m, k]`, or `[k, m]` when `transA`.
  */
 function packAPanels(
   transA: boolean,
@@ -74,59 +120,12 @@ function packAPanels(
   kc: number,
   out: Float64Array,
 ): void {
-  let o = 0;
-  for (let ib = 0; ib < mc; ib += MR) {
-    const rows = Math.min(MR, mc - ib);
-    const i = i0 + ib;
-    if (!transA) {
-      // A is [m, k]: op(A)[i, p] = a[i * k + p]
-      if (rows === MR) {
-        let a0 = i * k + p0;
-        let a1 = a0 + k;
-        let a2 = a1 + k;
-        let a3 = a2 + k;
-        for (let p = 0; p < kc; p++) {
-          out[o] = a[a0++];
-          out[o + 1] = a[a1++];
-          out[o + 2] = a[a2++];
-          out[o + 3] = a[a3++];
-          o += MR;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          for (let r = 0; r < MR; r++) {
-            out[o + r] = r < rows ? a[(i + r) * k + p0 + p] : 0;
-          }
-          o += MR;
-        }
-      }
-    } else {
-      // A is [k, m]: op(A)[i, p] = a[p * m + i]
-      let src = p0 * m + i;
-      if (rows === MR) {
-        for (let p = 0; p < kc; p++) {
-          out[o] = a[src];
-          out[o + 1] = a[src + 1];
-          out[o + 2] = a[src + 2];
-          out[o + 3] = a[src + 3];
-          o += MR;
-          src += m;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          for (let r = 0; r < MR; r++) out[o + r] = r < rows ? a[src + r] : 0;
-          o += MR;
-          src += m;
-        }
-      }
-    }
-  }
+  packPanels(a, transA ? 1 : k, transA ? m : 1, i0, mc, p0, kc, out);
 }
 
 /**
  * Pack columns `[j0, j0 + nc)` and depth `[p0, p0 + kc)` of `op(B)` into panels
- * of `NR` columns: `out[(panel * kc + p) * NR + c] = op(B)[p0 + p, j0 + panel*NR + c]`.
- * Columns past the end are zero-filled.
+ * of `NR` columns (see {@link packPanels}). B is `[k, n]`, or `[n, k]` when `transB`.
  */
 function packBPanels(
   transB: boolean,
@@ -139,51 +138,7 @@ function packBPanels(
   kc: number,
   out: Float64Array,
 ): void {
-  let o = 0;
-  for (let jb = 0; jb < nc; jb += NR) {
-    const cols = Math.min(NR, nc - jb);
-    const j = j0 + jb;
-    if (!transB) {
-      // B is [k, n]: op(B)[p, j] = b[p * n + j]
-      let src = p0 * n + j;
-      if (cols === NR) {
-        for (let p = 0; p < kc; p++) {
-          out[o] = b[src];
-          out[o + 1] = b[src + 1];
-          out[o + 2] = b[src + 2];
-          out[o + 3] = b[src + 3];
-          o += NR;
-          src += n;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          for (let c = 0; c < NR; c++) out[o + c] = c < cols ? b[src + c] : 0;
-          o += NR;
-          src += n;
-        }
-      }
-    } else {
-      // B is [n, k]: op(B)[p, j] = b[j * k + p]
-      if (cols === NR) {
-        let b0 = j * k + p0;
-        let b1 = b0 + k;
-        let b2 = b1 + k;
-        let b3 = b2 + k;
-        for (let p = 0; p < kc; p++) {
-          out[o] = b[b0++];
-          out[o + 1] = b[b1++];
-          out[o + 2] = b[b2++];
-          out[o + 3] = b[b3++];
-          o += NR;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          for (let c = 0; c < NR; c++) out[o + c] = c < cols ? b[(j + c) * k + p0 + p] : 0;
-          o += NR;
-        }
-      }
-    }
-  }
+  packPanels(b, transB ? k : 1, transB ? 1 : n, j0, nc, p0, kc, out);
 }
 
 /**
