@@ -72,27 +72,22 @@ export function minibatches(
       throw new Error(`minibatches: order[${i}] = ${r} is not a row index in 0..${rows - 1}`);
     }
   }
-  return gather(x, rowSize, y, batchSize, order);
-}
+  return gather();
 
-function* gather(
-  x: Float32Array,
-  rowSize: number,
-  y: Uint8Array,
-  batchSize: number,
-  order: Uint32Array | number[],
-): Generator<Minibatch, void, undefined> {
-  const bx = new Float32Array(Math.min(batchSize, order.length) * rowSize);
-  const by = new Uint8Array(Math.min(batchSize, order.length));
-  for (let start = 0; start < order.length; start += batchSize) {
-    const size = Math.min(batchSize, order.length - start);
-    for (let b = 0; b < size; b++) {
-      const r = order[start + b];
-      bx.set(x.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
-      by[b] = y[r];
+  // A nested generator so the checks above run at the call, not at the first `next()`.
+  function* gather(): Generator<Minibatch, void, undefined> {
+    const bx = new Float32Array(Math.min(batchSize, order.length) * rowSize);
+    const by = new Uint8Array(Math.min(batchSize, order.length));
+    for (let start = 0; start < order.length; start += batchSize) {
+      const size = Math.min(batchSize, order.length - start);
+      for (let b = 0; b < size; b++) {
+        const r = order[start + b];
+        bx.set(x.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
+        by[b] = y[r];
+      }
+      yield size === by.length
+        ? { x: bx, y: by, size }
+        : { x: bx.subarray(0, size * rowSize), y: by.subarray(0, size), size };
     }
-    yield size === by.length
-      ? { x: bx, y: by, size }
-      : { x: bx.subarray(0, size * rowSize), y: by.subarray(0, size), size };
   }
 }
