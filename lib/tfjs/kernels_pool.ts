@@ -121,10 +121,17 @@ export function maxPoolBackward(
   });
 }
 
-type PoolInfo = ReturnType<typeof tf.backend_util.computePool2DInfo>;
-type Pool3Info = ReturnType<typeof tf.backend_util.computePool3DInfo>;
-
-function geometry2D(info: PoolInfo): PoolGeometry {
+/** The window of a 2-D max-pool kernel's attributes on an `NHWC` input, as a sweep with `D = 1`. */
+function geometry2D(inShape: number[], attrs: unknown): PoolGeometry {
+  const a = attrs as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    inShape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
   const [n, h, w, c] = info.inShape;
   return {
     inShape: [n, 1, h, w, c],
@@ -135,7 +142,17 @@ function geometry2D(info: PoolInfo): PoolGeometry {
   };
 }
 
-function geometry3D(info: Pool3Info): PoolGeometry {
+/** The window of a 3-D max-pool kernel's attributes, on an `NDHWC` input. */
+function geometry3D(inShape: number[], attrs: unknown): PoolGeometry {
+  const a = attrs as tf.MaxPool3DAttrs;
+  const info = tf.backend_util.computePool3DInfo(
+    inShape as [number, number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
   return {
     inShape: info.inShape.slice(),
     outSize: [info.outDepth, info.outHeight, info.outWidth],
@@ -160,68 +177,36 @@ export const maxPool3DConfig: tf.KernelConfig = {
     if (a.dataFormat != null && a.dataFormat !== "NDHWC") {
       throw new Error(`MaxPool3D (lib/tfjs wasm patch) supports only NDHWC, got ${a.dataFormat}`);
     }
-    const info = tf.backend_util.computePool3DInfo(
-      x.shape as [number, number, number, number, number],
-      a.filterSize,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-    );
-    const out = asWasm(backend).makeOutput(info.outShape, "float32");
-    maxPoolForward(heapF32(backend, x), geometry3D(info), heapF32(backend, out));
+    const g = geometry3D(x.shape, a);
+    const out = asWasm(backend).makeOutput([g.inShape[0], ...g.outSize, g.inShape[4]], "float32");
+    maxPoolForward(heapF32(backend, x), g, heapF32(backend, out));
     return out;
   },
 };
+
+/** Kernel config for a max-pool gradient, `MaxPoolGrad` (2-D) or `MaxPool3DGrad` (3-D). */
+function maxPoolGradConfigFor(
+  kernelName: string,
+  geometry: (inShape: number[], attrs: unknown) => PoolGeometry,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+      const g = geometry(input.shape, attrs);
+      const out = asWasm(backend).makeOutput(input.shape, "float32");
+      maxPoolBackward(heapF32(backend, input), heapF32(backend, dy), g, heapF32(backend, out));
+      return out;
+    },
+  };
+}
 
 /** Kernel config replacing the wrong `MaxPoolGrad`. */
-export const maxPoolGradConfig: tf.KernelConfig = {
-  kernelName: "MaxPoolGrad",
-  backendName: "wasm",
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-    const a = attrs as unknown as tf.MaxPoolGradAttrs;
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      a.filterSize,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-    );
-    const out = asWasm(backend).makeOutput(input.shape, "float32");
-    maxPoolBackward(
-      heapF32(backend, input),
-      heapF32(backend, dy),
-      geometry2D(info),
-      heapF32(backend, out),
-    );
-    return out;
-  },
-};
+export const maxPoolGradConfig: tf.KernelConfig = maxPoolGradConfigFor("MaxPoolGrad", geometry2D);
 
 /** Kernel config replacing the wrong `MaxPool3DGrad`. */
-export const maxPool3DGradConfig: tf.KernelConfig = {
-  kernelName: "MaxPool3DGrad",
-  backendName: "wasm",
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-    const a = attrs as unknown as tf.MaxPool3DGradAttrs;
-    const info = tf.backend_util.computePool3DInfo(
-      input.shape as [number, number, number, number, number],
-      a.filterSize,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-    );
-    const out = asWasm(backend).makeOutput(input.shape, "float32");
-    maxPoolBackward(
-      heapF32(backend, input),
-      heapF32(backend, dy),
-      geometry3D(info),
-      heapF32(backend, out),
-    );
-    return out;
-  },
-};
+export const maxPool3DGradConfig: tf.KernelConfig = maxPoolGradConfigFor(
+  "MaxPool3DGrad",
+  geometry3D,
+);
