@@ -35,6 +35,24 @@ function requireNHWC(kernel: string, dataFormat: string | undefined): void {
 }
 
 /**
+ * Splits spatial `pads` of an `NHWC` tensor into cropping, applied to `x` here (tfjs's convolutions
+ * take no negative padding), and the non-negative explicit padding to hand to the convolution.
+ */
+function cropThenPad(
+  x: tf.Tensor,
+  pads: AxisPad[],
+): { cropped: tf.Tensor; explicit: ExplicitPadding } {
+  const cropped = padCrop(x, [1, 2], pads.map(([a, b]) => [Math.min(a, 0), Math.min(b, 0)]));
+  const explicit: ExplicitPadding = [
+    [0, 0],
+    [Math.max(pads[0][0], 0), Math.max(pads[0][1], 0)],
+    [Math.max(pads[1][0], 0), Math.max(pads[1][1], 0)],
+    [0, 0],
+  ];
+  return { cropped, explicit };
+}
+
+/**
  * A 2-D convolution with arbitrary (possibly negative = cropping) padding.
  *
  * @param x input `[N, H, W, Ci]`
@@ -50,13 +68,7 @@ export function conv2dPadded(
   dilations: number[],
   pads: AxisPad[],
 ): tf.Tensor4D {
-  const cropped = padCrop(x, [1, 2], pads.map(([a, b]) => [Math.min(a, 0), Math.min(b, 0)]));
-  const explicit: ExplicitPadding = [
-    [0, 0],
-    [Math.max(pads[0][0], 0), Math.max(pads[0][1], 0)],
-    [Math.max(pads[1][0], 0), Math.max(pads[1][1], 0)],
-    [0, 0],
-  ];
+  const { cropped, explicit } = cropThenPad(x, pads);
   return tf.conv2d(
     cropped as tf.Tensor4D,
     w as tf.Tensor4D,
@@ -180,14 +192,10 @@ export function depthwiseInputGrad(
   const [kh, kw, ci, m] = w.shape;
   const dyd = dilateZeros(dy, [1, 2], strides);
   const wf = tf.reverse(w, [0, 1]);
-  const pads = transposedPads(dyd, w, inSize, dilations, padBefore);
-  const cropped = padCrop(dyd, [1, 2], pads.map(([a, b]) => [Math.min(a, 0), Math.min(b, 0)]));
-  const explicit: ExplicitPadding = [
-    [0, 0],
-    [Math.max(pads[0][0], 0), Math.max(pads[0][1], 0)],
-    [Math.max(pads[1][0], 0), Math.max(pads[1][1], 0)],
-    [0, 0],
-  ];
+  const { cropped, explicit } = cropThenPad(
+    dyd,
+    transposedPads(dyd, w, inSize, dilations, padBefore),
+  );
   const dil = dilations as [number, number];
   if (m === 1) {
     return tf.depthwiseConv2d(cropped as tf.Tensor4D, wf as tf.Tensor4D, 1, explicit, "NHWC", dil);
@@ -282,6 +290,42 @@ export function depthwiseFilterGradLoops(
   for (let i = 0; i < acc.length; i++) dw[i] = acc[i];
 }
 
+/** The window attributes shared by the convolution gradient kernels. */
+type WindowAttrs = Pick<
+  tf.DepthwiseConv2dNativeBackpropFilterAttrs,
+  "strides" | "pad" | "dimRoundingMode"
+>;
+
+/**
+ * The forward convolution a gradient kernel differentiates, as `[height, width]` pairs: its
+ * attributes (padding mode, scalar strides, ...) resolved by tfjs's own `computeConv2DInfo`.
+ */
+function forwardConv2d(
+  inShape: number[],
+  filterShape: number[],
+  a: WindowAttrs,
+  dilations: [number, number] | number,
+  depthwise: boolean,
+) {
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    dilations,
+    a.pad,
+    a.dimRoundingMode,
+    depthwise,
+  );
+  return {
+    inSize: [info.inHeight, info.inWidth],
+    outSize: [info.outHeight, info.outWidth],
+    filterSize: [info.filterHeight, info.filterWidth],
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    padBefore: [info.padInfo.top, info.padInfo.left],
+  };
+}
+
 /** Kernel config for the missing `Conv2DBackpropFilter`. */
 export const conv2DBackpropFilterConfig: tf.KernelConfig = {
   kernelName: "Conv2DBackpropFilter",
@@ -290,22 +334,12 @@ export const conv2DBackpropFilterConfig: tf.KernelConfig = {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     requireNHWC("Conv2DBackpropFilter", a.dataFormat);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      a.filterShape,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
+    const f = forwardConv2d(x.shape, a.filterShape, a, 1, false);
+    return runOps(
+      backend,
+      [x, dy],
+      (tx, tdy) => conv2dFilterGrad(tx, tdy, f.filterSize, f.strides, f.padBefore),
     );
-    return runOps(backend, [x, dy], (tx, tdy) =>
-      conv2dFilterGrad(
-        tx,
-        tdy,
-        [info.filterHeight, info.filterWidth],
-        [info.strideHeight, info.strideWidth],
-        [info.padInfo.top, info.padInfo.left],
-      ));
   },
 };
 
@@ -324,23 +358,12 @@ export function conv2DBackpropInputConfig(original?: tf.KernelConfig): tf.Kernel
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
       const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
       requireNHWC("Conv2DBackpropInput", a.dataFormat);
-      const info = tf.backend_util.computeConv2DInfo(
-        a.inputShape,
-        filter.shape as [number, number, number, number],
-        a.strides,
-        1,
-        a.pad,
-        a.dimRoundingMode,
+      const f = forwardConv2d(a.inputShape, filter.shape, a, 1, false);
+      return runOps(
+        backend,
+        [dy, filter],
+        (tdy, tw) => conv2dInputGrad(tdy, tw, f.inSize, f.strides, f.dilations, f.padBefore),
       );
-      return runOps(backend, [dy, filter], (tdy, tw) =>
-        conv2dInputGrad(
-          tdy,
-          tw,
-          [info.inHeight, info.inWidth],
-          [info.strideHeight, info.strideWidth],
-          [1, 1],
-          [info.padInfo.top, info.padInfo.left],
-        ));
     },
   };
 }
@@ -352,24 +375,12 @@ export const depthwiseBackpropInputConfig: tf.KernelConfig = {
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      a.inputShape,
-      filter.shape as [number, number, number, number],
-      a.strides,
-      a.dilations,
-      a.pad,
-      a.dimRoundingMode,
-      true,
+    const f = forwardConv2d(a.inputShape, filter.shape, a, a.dilations, true);
+    return runOps(
+      backend,
+      [dy, filter],
+      (tdy, tw) => depthwiseInputGrad(tdy, tw, f.inSize, f.strides, f.dilations, f.padBefore),
     );
-    return runOps(backend, [dy, filter], (tdy, tw) =>
-      depthwiseInputGrad(
-        tdy,
-        tw,
-        [info.inHeight, info.inWidth],
-        [info.strideHeight, info.strideWidth],
-        [info.dilationHeight, info.dilationWidth],
-        [info.padInfo.top, info.padInfo.left],
-      ));
   },
 };
 
@@ -380,28 +391,13 @@ export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      a.filterShape,
-      a.strides,
-      a.dilations,
-      a.pad,
-      a.dimRoundingMode,
-      true,
-    );
+    const f = forwardConv2d(x.shape, a.filterShape, a, a.dilations, true);
     const wasm = asWasm(backend);
     const out = wasm.makeOutput(a.filterShape, "float32");
     depthwiseFilterGradLoops(
       wasm.typedArrayFromHeap(x) as Float32Array,
       wasm.typedArrayFromHeap(dy) as Float32Array,
-      {
-        inShape: x.shape,
-        outSize: [info.outHeight, info.outWidth],
-        filterShape: a.filterShape,
-        strides: [info.strideHeight, info.strideWidth],
-        dilations: [info.dilationHeight, info.dilationWidth],
-        padBefore: [info.padInfo.top, info.padInfo.left],
-      },
+      { ...f, inShape: x.shape, filterShape: a.filterShape },
       wasm.typedArrayFromHeap(out) as Float32Array,
     );
     return out;
