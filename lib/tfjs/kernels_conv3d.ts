@@ -146,11 +146,32 @@ export function conv3dFilterGrad(
   return tf.stack(taps) as tf.Tensor5D;
 }
 
-type Info3D = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
-
-function padsOf(info: Info3D): AxisPad[] {
+/**
+ * The forward 3-D convolution a kernel computes or differentiates, as `[depth, height, width]`
+ * triples and per-axis `[before, after]` pads: its attributes resolved by tfjs's own
+ * `computeConv3DInfo`.
+ */
+function forwardConv3d(
+  inShape: number[],
+  filterShape: number[],
+  a: Pick<tf.Conv3DAttrs, "strides" | "pad">,
+  dilations: [number, number, number] | number,
+) {
+  const info = tf.backend_util.computeConv3DInfo(
+    inShape as [number, number, number, number, number],
+    filterShape as [number, number, number, number, number],
+    a.strides,
+    dilations,
+    a.pad,
+  );
   const p = info.padInfo;
-  return [[p.front, p.back], [p.top, p.bottom], [p.left, p.right]];
+  return {
+    inSize: [info.inDepth, info.inHeight, info.inWidth],
+    strides: [info.strideDepth, info.strideHeight, info.strideWidth],
+    dilations: [info.dilationDepth, info.dilationHeight, info.dilationWidth],
+    padBefore: [p.front, p.top, p.left],
+    pads: [[p.front, p.back], [p.top, p.bottom], [p.left, p.right]] as AxisPad[],
+  };
 }
 
 /**
@@ -170,21 +191,12 @@ export function conv3DConfig(original?: tf.KernelConfig): tf.KernelConfig {
       if (a.dataFormat != null && a.dataFormat !== "NDHWC") {
         throw new Error(`Conv3D (lib/tfjs wasm patch) supports only NDHWC, got ${a.dataFormat}`);
       }
-      const info = tf.backend_util.computeConv3DInfo(
-        x.shape as [number, number, number, number, number],
-        filter.shape as [number, number, number, number, number],
-        a.strides,
-        a.dilations,
-        a.pad,
+      const f = forwardConv3d(x.shape, filter.shape, a, a.dilations);
+      return runOps(
+        backend,
+        [x, filter],
+        (tx, tw) => conv3dPadded(tx, tw, f.strides, f.dilations, f.pads),
       );
-      return runOps(backend, [x, filter], (tx, tw) =>
-        conv3dPadded(
-          tx,
-          tw,
-          [info.strideDepth, info.strideHeight, info.strideWidth],
-          [info.dilationDepth, info.dilationHeight, info.dilationWidth],
-          padsOf(info),
-        ));
     },
   };
 }
@@ -203,21 +215,12 @@ export function conv3DBackpropInputConfig(original?: tf.KernelConfig): tf.Kernel
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
       const a = attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
-      const info = tf.backend_util.computeConv3DInfo(
-        a.inputShape,
-        filter.shape as [number, number, number, number, number],
-        a.strides,
-        1,
-        a.pad,
+      const f = forwardConv3d(a.inputShape, filter.shape, a, 1);
+      return runOps(
+        backend,
+        [dy, filter],
+        (tdy, tw) => conv3dInputGrad(tdy, tw, f.inSize, f.strides, f.padBefore),
       );
-      return runOps(backend, [dy, filter], (tdy, tw) =>
-        conv3dInputGrad(
-          tdy,
-          tw,
-          [info.inDepth, info.inHeight, info.inWidth],
-          [info.strideDepth, info.strideHeight, info.strideWidth],
-          [info.padInfo.front, info.padInfo.top, info.padInfo.left],
-        ));
     },
   };
 }
@@ -236,21 +239,12 @@ export function conv3DBackpropFilterConfig(original?: tf.KernelConfig): tf.Kerne
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const a = attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
-      const info = tf.backend_util.computeConv3DInfo(
-        x.shape as [number, number, number, number, number],
-        a.filterShape,
-        a.strides,
-        1,
-        a.pad,
+      const f = forwardConv3d(x.shape, a.filterShape, a, 1);
+      return runOps(
+        backend,
+        [x, dy],
+        (tx, tdy) => conv3dFilterGrad(tx, tdy, a.filterShape, f.strides, f.pads),
       );
-      return runOps(backend, [x, dy], (tx, tdy) =>
-        conv3dFilterGrad(
-          tx,
-          tdy,
-          a.filterShape,
-          [info.strideDepth, info.strideHeight, info.strideWidth],
-          padsOf(info),
-        ));
     },
   };
 }
