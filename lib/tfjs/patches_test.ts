@@ -77,6 +77,52 @@ Deno.test("useWasm selects wasm and every patch is registered", () => {
   }
 });
 
+/** One convolution op: how to run it forward, and the names and attributes of its gradients. */
+interface ConvKernels {
+  /** Kernel name of the forward op, for messages. */
+  name: string;
+  forward: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor;
+  inputGrad: string;
+  filterGrad: string;
+  /** Attributes of both gradient kernels, besides the `inputShape` / `filterShape` they output. */
+  attrs: object;
+}
+
+/**
+ * Checks a convolution's forward pass and both gradient kernels on `p` against the float64
+ * references, and against the cpu backend (for the gradients only if `gradsOnCpu`).
+ * A 2-D op (`rank` 4) sees `p`'s shapes without the unit depth axis. Values are drawn with seeds
+ * `seed`, `seed + 1` and `seed + 2`.
+ */
+async function checkConv(
+  p: ConvProblem,
+  rank: 4 | 5,
+  seed: number,
+  k: ConvKernels,
+  gradsOnCpu = true,
+) {
+  const ys5 = convOutShape(p);
+  const xv = seededValues(size(p.inShape), seed), wv = seededValues(size(p.filterShape), seed + 1);
+  const dyv = seededValues(size(ys5), seed + 2);
+  // Depth is axis 1 of activations and axis 0 of filters.
+  const drop = (s: number[], axis: number) => (rank === 4 ? s.filter((_, i) => i !== axis) : s);
+  const xs = drop(p.inShape, 1), ws = drop(p.filterShape, 0), ys = drop(ys5, 1);
+  const x = () => tf.tensor(xv, xs), w = () => tf.tensor(wv, ws), dy = () => tf.tensor(dyv, ys);
+  await check(k.name, () => k.forward(x(), w()), convForwardRef(p, xv, wv));
+  await check(
+    k.inputGrad,
+    () => runKernel(k.inputGrad, { dy: dy(), filter: w() }, { ...k.attrs, inputShape: xs }),
+    convInputGradRef(p, dyv, wv),
+    gradsOnCpu,
+  );
+  await check(
+    k.filterGrad,
+    () => runKernel(k.filterGrad, { x: x(), dy: dy() }, { ...k.attrs, filterShape: ws }),
+    convFilterGradRef(p, xv, dyv),
+    gradsOnCpu,
+  );
+}
+
 Deno.test("conv2d: forward, input and filter gradients", async (t) => {
   let seed = 1;
   for (const k of [[3, 3], [2, 3]]) {
@@ -84,8 +130,7 @@ Deno.test("conv2d: forward, input and filter gradients", async (t) => {
       // tfjs sizes numeric padding with the filter height on both axes: square filters only.
       for (const pad of (k[0] === k[1] ? ["same", "valid", 1] : ["same", "valid"]) as RefPad[]) {
         for (const [ci, co] of [[1, 1], [2, 3]]) {
-          const name = `k${k} s${s} pad=${pad} ${ci}->${co}`;
-          await t.step(name, async () => {
+          await t.step(`k${k} s${s} pad=${pad} ${ci}->${co}`, async () => {
             const p: ConvProblem = {
               inShape: [2, 1, 5, 6, ci],
               filterShape: [1, k[0], k[1], ci, co],
@@ -93,38 +138,16 @@ Deno.test("conv2d: forward, input and filter gradients", async (t) => {
               dilations: [1, 1, 1],
               pad: ["valid", pad, pad],
             };
-            const xs = [2, 5, 6, ci], ws = [k[0], k[1], ci, co];
-            const ys = convOutShape(p).filter((_, i) => i !== 1);
-            const xv = seededValues(size(xs), seed++), wv = seededValues(size(ws), seed++);
-            const dyv = seededValues(size(ys), seed++);
-            const x = () => tf.tensor4d(xv, xs as [number, number, number, number]);
-            const w = () => tf.tensor4d(wv, ws as [number, number, number, number]);
-            const dy = () => tf.tensor4d(dyv, ys as [number, number, number, number]);
             const padArg = pad as "same" | "valid" | number;
-            await check("Conv2D", () => tf.conv2d(x(), w(), s, padArg), convForwardRef(p, xv, wv));
-            await check(
-              "Conv2DBackpropInput",
-              () =>
-                runKernel("Conv2DBackpropInput", { dy: dy(), filter: w() }, {
-                  strides: s,
-                  pad,
-                  dataFormat: "NHWC",
-                  inputShape: xs,
-                }),
-              convInputGradRef(p, dyv, wv),
-            );
-            await check(
-              "Conv2DBackpropFilter",
-              () =>
-                runKernel("Conv2DBackpropFilter", { x: x(), dy: dy() }, {
-                  strides: s,
-                  pad,
-                  dataFormat: "NHWC",
-                  filterShape: ws,
-                }),
-              convFilterGradRef(p, xv, dyv),
-            );
+            await checkConv(p, 4, seed, {
+              name: "Conv2D",
+              forward: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, padArg),
+              inputGrad: "Conv2DBackpropInput",
+              filterGrad: "Conv2DBackpropFilter",
+              attrs: { strides: s, pad, dataFormat: "NHWC" },
+            });
           });
+          seed += 3;
         }
       }
     }
@@ -153,41 +176,23 @@ Deno.test("depthwise conv2d: forward, input and filter gradients", async (t) => 
         pad: ["valid", pad, pad],
         depthwise: true,
       };
-      const xs = [2, 6, 5, ci], ws = [k[0], k[1], ci, m];
-      const ys = convOutShape(p).filter((_, i) => i !== 1);
-      const xv = seededValues(size(xs), seed++), wv = seededValues(size(ws), seed++);
-      const dyv = seededValues(size(ys), seed++);
-      const x = () => tf.tensor4d(xv, xs as [number, number, number, number]);
-      const w = () => tf.tensor4d(wv, ws as [number, number, number, number]);
-      const dy = () => tf.tensor4d(dyv, ys as [number, number, number, number]);
       const padArg = pad as "same" | "valid";
-      await check(
-        "DepthwiseConv2dNative",
-        () => tf.depthwiseConv2d(x(), w(), s, padArg, "NHWC", d),
-        convForwardRef(p, xv, wv),
-      );
-      const attrs = { strides: s, dilations: d, pad };
-      await check(
-        "DepthwiseConv2dNativeBackpropInput",
-        () =>
-          runKernel("DepthwiseConv2dNativeBackpropInput", { dy: dy(), filter: w() }, {
-            ...attrs,
-            inputShape: xs,
-          }),
-        convInputGradRef(p, dyv, wv),
+      await checkConv(
+        p,
+        4,
+        seed,
+        {
+          name: "DepthwiseConv2dNative",
+          forward: (x, w) =>
+            tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, padArg, "NHWC", d),
+          inputGrad: "DepthwiseConv2dNativeBackpropInput",
+          filterGrad: "DepthwiseConv2dNativeBackpropFilter",
+          attrs: { strides: s, dilations: d, pad },
+        },
         d === 1, // the cpu backend's own dilated depthwise gradients are wrong
       );
-      await check(
-        "DepthwiseConv2dNativeBackpropFilter",
-        () =>
-          runKernel("DepthwiseConv2dNativeBackpropFilter", { x: x(), dy: dy() }, {
-            ...attrs,
-            filterShape: ws,
-          }),
-        convFilterGradRef(p, xv, dyv),
-        d === 1,
-      );
     });
+    seed += 3;
   }
 });
 
@@ -205,38 +210,17 @@ Deno.test("conv3d: forward, input and filter gradients", async (t) => {
               dilations: [1, 1, 1],
               pad,
             };
-            const ys = convOutShape(p);
-            const xv = seededValues(size(p.inShape), seed++);
-            const wv = seededValues(size(p.filterShape), seed++);
-            const dyv = seededValues(size(ys), seed++);
-            type S5 = [number, number, number, number, number];
-            const x = () => tf.tensor5d(xv, p.inShape as S5);
-            const w = () => tf.tensor5d(wv, p.filterShape as S5);
-            const dy = () => tf.tensor5d(dyv, ys as S5);
             const st = s as [number, number, number];
             const padArg = pad as "same" | "valid";
-            await check("Conv3D", () => tf.conv3d(x(), w(), st, padArg), convForwardRef(p, xv, wv));
-            await check(
-              "Conv3DBackpropInputV2",
-              () =>
-                runKernel("Conv3DBackpropInputV2", { dy: dy(), filter: w() }, {
-                  strides: s,
-                  pad,
-                  inputShape: p.inShape,
-                }),
-              convInputGradRef(p, dyv, wv),
-            );
-            await check(
-              "Conv3DBackpropFilterV2",
-              () =>
-                runKernel("Conv3DBackpropFilterV2", { x: x(), dy: dy() }, {
-                  strides: s,
-                  pad,
-                  filterShape: p.filterShape,
-                }),
-              convFilterGradRef(p, xv, dyv),
-            );
+            await checkConv(p, 5, seed, {
+              name: "Conv3D",
+              forward: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, st, padArg),
+              inputGrad: "Conv3DBackpropInputV2",
+              filterGrad: "Conv3DBackpropFilterV2",
+              attrs: { strides: s, pad },
+            });
           });
+          seed += 3;
         }
       }
     }
