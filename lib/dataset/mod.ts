@@ -8,6 +8,8 @@
  * const ds = await loadImageDataset(dir);
  * ```
  *
+ * `ensureDataset(config)` reuses a published folder (verified) or builds it: what chapters call.
+ *
  * From the shell: `deno task dataset build <config.json>`, `deno task dataset verify <dir>`.
  *
  * @module
@@ -34,6 +36,7 @@ export {
   type ResolvedConfig,
   type UrlSource,
 } from "./config.ts";
+export { ensureDataset, type EnsuredDataset, type EnsureOptions } from "./ensure.ts";
 export {
   DatasetIntegrityError,
   type ImageDataset,

@@ -37,6 +37,29 @@ export {
 } from "./metrics.ts";
 export { argmaxRows, type EvalStep, evaluateClassifier, type Evaluation } from "./evaluate.ts";
 export { runDir, writeJsonAtomic, writeMetricsJson } from "./results.ts";
+export {
+  getLearningRate,
+  LearningRateSchedule,
+  LearningRateScheduler,
+  type LrSchedule,
+  setLearningRate,
+  warmupCosine,
+} from "./schedule.ts";
+export { meanSmoothedCrossEntropy, smoothedCrossEntropy } from "./losses.ts";
+export { classCounts, imageTensors, stratifiedSubset } from "./image_data.ts";
+export {
+  ClassifierModule,
+  fitKeras,
+  fitLightning,
+  type FitResult,
+  type FitSettings,
+} from "./classifier.ts";
+export {
+  type ClassifierMetrics,
+  classifierMetrics,
+  modelCard,
+  type ModelCardInput,
+} from "./report.ts";
 export { Monitor, type MonitorMode, type MonitorState } from "./monitor.ts";
 export {
   BestCheckpoint,

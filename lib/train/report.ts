@@ -83,7 +83,14 @@ export interface ModelCardInput {
   /** The measured record of the published model. */
   metrics: ClassifierMetrics;
   /** Dataset facts: image side, how photos were fitted, per-split counts. */
-  data: { imageSize: number; fit: string; train: number; val: number; test: number; source: string };
+  data: {
+    imageSize: number;
+    fit: string;
+    train: number;
+    val: number;
+    test: number;
+    source: string;
+  };
   /** Parameter count of the model. */
   parameters: number;
   /** How to run it (command lines). */
@@ -111,9 +118,13 @@ export function modelCard(input: ModelCardInput): string {
     "",
     "## Training",
     "",
-    `Style: ${m.style}; ${m.epochs} epochs in ${m.train_seconds.toFixed(0)} s ` +
+    `Style: ${m.style}; ${m.epochs} epoch${m.epochs === 1 ? "" : "s"} in ${
+      m.train_seconds.toFixed(0)
+    } s ` +
     `(weights of epoch ${m.best_epoch + 1}, the best on validation` +
-    `${m.stopped_early ? "; stopped early" : ""}); ${input.parameters.toLocaleString("en")} parameters.`,
+    `${m.stopped_early ? "; stopped early" : ""}); ${
+      input.parameters.toLocaleString("en")
+    } parameters.`,
     "",
     "```json",
     JSON.stringify(m.settings),
