@@ -9,7 +9,7 @@
  * 1. **Packing.** Before multiplying, a block of `op(A)` is copied into a
  *    scratch buffer as panels of {@link MR} rows, and a block of `op(B)` as
  *    panels of {@link NR} columns, both laid out so the inner loop reads them
- *    strictly sequentially. Transposition is absorbed by the packing routines,
+ *    strictly sequentially. Transposition is absorbed by the packing routine,
  *    so all four `transA`/`transB` combinations run the same inner kernel at the
  *    same speed. The scratch buffers are `Float64Array`s: V8 does arithmetic in
  *    float64 anyway, and storing doubles avoids a float32 to float64
@@ -59,33 +59,35 @@ function ensureScratch(aSize: number, bSize: number): void {
 }
 
 /**
- * Pack `count` lines (rows of `op(A)` or columns of `op(B)`), starting at line
- * `first`, over depth `[p0, p0 + kc)` into panels of 4 lines:
- * `out[(panel * kc + p) * 4 + l] =
- *   src[(first + panel*4 + l) * lineStride + (p0 + p) * depthStride]`.
+ * Pack lines `[first, first + count)` (rows of `op(A)` or columns of `op(B)`)
+ * over depth `[p0, p0 + kc)` into panels of 4 lines:
+ * `out[(panel * kc + p) * 4 + l] = line first + panel*4 + l at depth p0 + p`.
  * Lines past `count` are zero-filled.
  *
- * Both operands use this one routine because {@link MR} = {@link NR} = 4 and a
- * transposed operand only swaps the two strides: a line of a row-major
- * `[lines, depth]` matrix has `lineStride = depth, depthStride = 1`, one of a
- * `[depth, lines]` matrix `lineStride = 1, depthStride = lines`.
+ * `src` holds `numLines` lines of `depth` values, stored `[numLines, depth]`
+ * when `byLine` and `[depth, numLines]` otherwise. So A is packed with
+ * `byLine = !transA` and B (whose lines are the columns of `op(B)`) with
+ * `byLine = transB`; one routine serves both because {@link MR} = {@link NR} = 4.
  */
 function packPanels(
   src: Float32Array,
-  lineStride: number,
-  depthStride: number,
+  byLine: boolean,
+  numLines: number,
+  depth: number,
   first: number,
   count: number,
   p0: number,
   kc: number,
   out: Float64Array,
 ): void {
+  const lineStride = byLine ? depth : 1;
+  const depthStride = byLine ? 1 : numLines;
   const l1 = lineStride, l2 = 2 * lineStride, l3 = 3 * lineStride;
   let o = 0;
   for (let lb = 0; lb < count; lb += 4) {
-    const lines = Math.min(4, count - lb);
+    const width = Math.min(4, count - lb);
     let s = (first + lb) * lineStride + p0 * depthStride;
-    if (lines === 4) {
+    if (width === 4) {
       // Unrolled: this copy runs once per element of every packed block.
       for (let p = 0; p < kc; p++) {
         out[o] = src[s];
@@ -97,48 +99,12 @@ function packPanels(
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let l = 0; l < 4; l++) out[o + l] = l < lines ? src[s + l * lineStride] : 0;
+        for (let l = 0; l < 4; l++) out[o + l] = l < width ? src[s + l * lineStride] : 0;
         o += 4;
         s += depthStride;
       }
     }
   }
-}
-
-/**
- * Pack rows `[i0, i0 + mc)` and depth `[p0, p0 + kc)` of `op(A)` into panels
- * of `MR` rows (see {@link packPanels}). A is `[m, k]`, or `[k, m]` when `transA`.
- */
-function packAPanels(
-  transA: boolean,
-  a: Float32Array,
-  m: number,
-  k: number,
-  i0: number,
-  mc: number,
-  p0: number,
-  kc: number,
-  out: Float64Array,
-): void {
-  packPanels(a, transA ? 1 : k, transA ? m : 1, i0, mc, p0, kc, out);
-}
-
-/**
- * Pack columns `[j0, j0 + nc)` and depth `[p0, p0 + kc)` of `op(B)` into panels
- * of `NR` columns (see {@link packPanels}). B is `[k, n]`, or `[n, k]` when `transB`.
- */
-function packBPanels(
-  transB: boolean,
-  b: Float32Array,
-  n: number,
-  k: number,
-  j0: number,
-  nc: number,
-  p0: number,
-  kc: number,
-  out: Float64Array,
-): void {
-  packPanels(b, transB ? k : 1, transB ? 1 : n, j0, nc, p0, kc, out);
 }
 
 /**
@@ -341,10 +307,10 @@ function gemmSerial(
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0);
       const overwrite = !accumulate && p0 === 0;
-      packBPanels(transB, b, n, k, j0, nc, p0, kc, bp);
+      packPanels(b, transB, n, k, j0, nc, p0, kc, bp);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
-        packAPanels(transA, a, m, k, i0, mc, p0, kc, ap);
+        packPanels(a, !transA, m, k, i0, mc, p0, kc, ap);
         computeBlock(ap, bp, c, i0 * n + j0, n, mc, nc, kc, 0, mc, 0, nc, overwrite);
       }
     }
@@ -581,8 +547,8 @@ function gemmParallel(
       const units = rowUnits * Math.ceil(nc / UNIT_COLS);
       for (let p0 = 0; p0 < k; p0 += KC) {
         const kc = Math.min(KC, k - p0);
-        packAPanels(transA, a, m, k, i0, mc, p0, kc, sa);
-        packBPanels(transB, b, n, k, j0, nc, p0, kc, sb);
+        packPanels(a, !transA, m, k, i0, mc, p0, kc, sa);
+        packPanels(b, transB, n, k, j0, nc, p0, kc, sb);
         ctrl[P_MC] = mc;
         ctrl[P_NC] = nc;
         ctrl[P_KC] = kc;
