@@ -149,6 +149,8 @@ export function im2col(
   if (out.length < c * kh * kw * cols) {
     throw new Error(`im2col: out has length ${out.length}, needs ${c * kh * kw * cols}`);
   }
+  // Same loop nest as col2im, kept separate so each inner loop stays a plain copy (here) or add
+  // (there): this is the hot loop of every convolution.
   let row = 0;
   for (let ch = 0; ch < c; ch++) {
     for (let ki = 0; ki < kh; ki++) {
