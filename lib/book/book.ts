@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import { projectRoot } from "../data/assets.ts";
 import { executeNotebook } from "./execute.ts";
 import { readNotebook } from "./notebook.ts";
@@ -179,7 +179,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { passed, failed, outDir } = await buildBook(opts);
   console.log(`book: ${passed} passed, ${failed} failed`);
-  if (failed === 0) console.log(`open ${basename(outDir)}/index.html via \`deno task serve\``);
+  if (failed === 0) {
+    const isDefault = outDir === resolve(projectRoot(), "_site");
+    console.log(
+      `open ${outDir}/index.html via \`deno task serve${isDefault ? "" : ` --dir ${outDir}`}\``,
+    );
+  }
   return failed === 0 ? 0 : 1;
 }
 
