@@ -27,6 +27,26 @@ export interface RefCountedBackend {
   incRef(dataId: tf.DataId): void;
 }
 
+/**
+ * The fields of a wasm kernel config other than `kernelFunc`: its name, the backend, and the
+ * original kernel's setup/dispose functions when it replaces one (they allocate wasm-side state
+ * that the original's callers, e.g. its XNNPACK operator cache, still expect).
+ *
+ * @param kernelName the tfjs kernel name, e.g. `"Conv2DBackpropInput"`
+ * @param original the wasm backend's own config for that kernel, if any
+ */
+export function wasmKernelBase(
+  kernelName: string,
+  original?: tf.KernelConfig,
+): Omit<tf.KernelConfig, "kernelFunc"> {
+  return {
+    kernelName,
+    backendName: "wasm",
+    setupFunc: original?.setupFunc,
+    disposeFunc: original?.disposeFunc,
+  };
+}
+
 /** Narrows tfjs's generic `KernelBackend` to the wasm backend class. */
 export function asWasm(backend: unknown): BackendWasm {
   return backend as BackendWasm;

@@ -23,6 +23,7 @@ import {
   padCrop,
   runOps,
   type TensorInfo,
+  wasmKernelBase,
 } from "./kernel_util.ts";
 
 /** tfjs's explicit padding: `[[0, 0], [top, bottom], [left, right], [0, 0]]`. */
@@ -328,8 +329,7 @@ function forwardConv2d(
 
 /** Kernel config for the missing `Conv2DBackpropFilter`. */
 export const conv2DBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: "Conv2DBackpropFilter",
-  backendName: "wasm",
+  ...wasmKernelBase("Conv2DBackpropFilter"),
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -350,10 +350,7 @@ export const conv2DBackpropFilterConfig: tf.KernelConfig = {
  */
 export function conv2DBackpropInputConfig(original?: tf.KernelConfig): tf.KernelConfig {
   return {
-    kernelName: "Conv2DBackpropInput",
-    backendName: "wasm",
-    setupFunc: original?.setupFunc,
-    disposeFunc: original?.disposeFunc,
+    ...wasmKernelBase("Conv2DBackpropInput", original),
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
       const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
@@ -370,8 +367,7 @@ export function conv2DBackpropInputConfig(original?: tf.KernelConfig): tf.Kernel
 
 /** Kernel config for the missing `DepthwiseConv2dNativeBackpropInput`. */
 export const depthwiseBackpropInputConfig: tf.KernelConfig = {
-  kernelName: "DepthwiseConv2dNativeBackpropInput",
-  backendName: "wasm",
+  ...wasmKernelBase("DepthwiseConv2dNativeBackpropInput"),
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
@@ -386,8 +382,7 @@ export const depthwiseBackpropInputConfig: tf.KernelConfig = {
 
 /** Kernel config for the missing `DepthwiseConv2dNativeBackpropFilter`. */
 export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: "DepthwiseConv2dNativeBackpropFilter",
-  backendName: "wasm",
+  ...wasmKernelBase("DepthwiseConv2dNativeBackpropFilter"),
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;

@@ -16,7 +16,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type AxisPad, dilateZeros, padCrop, runOps, type TensorInfo } from "./kernel_util.ts";
+import {
+  type AxisPad,
+  dilateZeros,
+  padCrop,
+  runOps,
+  type TensorInfo,
+  wasmKernelBase,
+} from "./kernel_util.ts";
 import { conv2dFilterGradT, conv2dPadded } from "./kernels_conv2d.ts";
 
 /**
@@ -181,10 +188,7 @@ function forwardConv3d(
  */
 export function conv3DConfig(original?: tf.KernelConfig): tf.KernelConfig {
   return {
-    kernelName: "Conv3D",
-    backendName: "wasm",
-    setupFunc: original?.setupFunc,
-    disposeFunc: original?.disposeFunc,
+    ...wasmKernelBase("Conv3D", original),
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
       const a = attrs as unknown as tf.Conv3DAttrs;
@@ -208,10 +212,7 @@ export function conv3DConfig(original?: tf.KernelConfig): tf.KernelConfig {
  */
 export function conv3DBackpropInputConfig(original?: tf.KernelConfig): tf.KernelConfig {
   return {
-    kernelName: "Conv3DBackpropInputV2",
-    backendName: "wasm",
-    setupFunc: original?.setupFunc,
-    disposeFunc: original?.disposeFunc,
+    ...wasmKernelBase("Conv3DBackpropInputV2", original),
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
       const a = attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
@@ -232,10 +233,7 @@ export function conv3DBackpropInputConfig(original?: tf.KernelConfig): tf.Kernel
  */
 export function conv3DBackpropFilterConfig(original?: tf.KernelConfig): tf.KernelConfig {
   return {
-    kernelName: "Conv3DBackpropFilterV2",
-    backendName: "wasm",
-    setupFunc: original?.setupFunc,
-    disposeFunc: original?.disposeFunc,
+    ...wasmKernelBase("Conv3DBackpropFilterV2", original),
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const a = attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;

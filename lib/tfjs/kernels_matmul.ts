@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { runOps, type TensorInfo } from "./kernel_util.ts";
+import { runOps, type TensorInfo, wasmKernelBase } from "./kernel_util.ts";
 
 function swapLast(x: tf.Tensor): tf.Tensor {
   const perm = x.shape.map((_, i) => i);
@@ -26,10 +26,7 @@ function swapLast(x: tf.Tensor): tf.Tensor {
  */
 export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
   return {
-    kernelName: "BatchMatMul",
-    backendName: "wasm",
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
+    ...wasmKernelBase("BatchMatMul", original),
     kernelFunc: (args) => {
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
       if (!transposeA && !transposeB) return original.kernelFunc(args);
@@ -81,10 +78,7 @@ const batchOf = (t: TensorInfo) => t.shape.slice(0, -2).reduce((p, q) => p * q, 
  */
 export function fusedMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
   return {
-    kernelName: "_FusedMatMul",
-    backendName: "wasm",
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
+    ...wasmKernelBase("_FusedMatMul", original),
     kernelFunc: (args) => {
       const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
       const { a, b, bias, preluActivationWeights } = args.inputs as {

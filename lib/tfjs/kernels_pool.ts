@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { asWasm, type TensorInfo } from "./kernel_util.ts";
+import { asWasm, type TensorInfo, wasmKernelBase } from "./kernel_util.ts";
 
 /** Geometry of a (2-D or 3-D) pooling window sweep over an `NDHWC` tensor. */
 export interface PoolGeometry {
@@ -168,8 +168,7 @@ function heapF32(backend: unknown, t: TensorInfo): Float32Array {
 
 /** Kernel config replacing the wrong `MaxPool3D` (forward). */
 export const maxPool3DConfig: tf.KernelConfig = {
-  kernelName: "MaxPool3D",
-  backendName: "wasm",
+  ...wasmKernelBase("MaxPool3D"),
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: TensorInfo };
     const a = attrs as unknown as tf.MaxPool3DAttrs;
@@ -190,8 +189,7 @@ function maxPoolGradConfigFor(
   geometry: (inShape: number[], attrs: unknown) => PoolGeometry,
 ): tf.KernelConfig {
   return {
-    kernelName,
-    backendName: "wasm",
+    ...wasmKernelBase(kernelName),
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
       const g = geometry(input.shape, attrs);

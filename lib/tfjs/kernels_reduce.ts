@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { runOps, type TensorInfo } from "./kernel_util.ts";
+import { runOps, type TensorInfo, wasmKernelBase } from "./kernel_util.ts";
 
 /** Merges adjacent axes with the same reduced/kept status: the collapsed shape and axes. */
 export function collapseAxes(shape: number[], axes: number[]): { shape: number[]; axes: number[] } {
@@ -38,10 +38,7 @@ export function collapseAxes(shape: number[], axes: number[]): { shape: number[]
  */
 export function sumConfig(original: tf.KernelConfig): tf.KernelConfig {
   return {
-    kernelName: "Sum",
-    backendName: "wasm",
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
+    ...wasmKernelBase("Sum", original),
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: TensorInfo };
       const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
