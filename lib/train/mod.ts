@@ -47,6 +47,7 @@ export {
 } from "./schedule.ts";
 export { meanSmoothedCrossEntropy, smoothedCrossEntropy } from "./losses.ts";
 export { classCounts, imageTensors, stratifiedSubset } from "./image_data.ts";
+export { randomZoom, zoomBoxes, type ZoomOptions } from "./zoom.ts";
 export {
   ClassifierModule,
   fitKeras,
