@@ -17,7 +17,13 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { fileIO } from "../tfjs/io.ts";
 import "../tfjs/gem_pool.ts"; // registers GemPooling2D, so the best checkpoint loads back
-import { type Augment, type Batch, numBatches, type TensorDataset, toTfDataset } from "./batches.ts";
+import {
+  type Augment,
+  type Batch,
+  numBatches,
+  type TensorDataset,
+  toTfDataset,
+} from "./batches.ts";
 import {
   BestCheckpoint,
   EarlyStoppingCallback,

@@ -4,7 +4,7 @@ import { useWasm } from "../tfjs/backend.ts";
 import { cnnClassifier } from "../models/cnn_classifier.ts";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { blobDataset } from "./testdata/fixtures.ts";
-import { type FitSettings, fitKeras, fitLightning } from "./classifier.ts";
+import { fitKeras, fitLightning, type FitSettings } from "./classifier.ts";
 import { evaluateClassifier } from "./evaluate.ts";
 import { randomShift } from "./batches.ts";
 
@@ -20,7 +20,14 @@ const settings: FitSettings = {
 };
 
 const model = () =>
-  cnnClassifier({ numClasses: 3, imageSize: 8, channels: 1, filters: [8, 16], dropout: 0, seed: 3 });
+  cnnClassifier({
+    numClasses: 3,
+    imageSize: 8,
+    channels: 1,
+    filters: [8, 16],
+    dropout: 0,
+    seed: 3,
+  });
 
 async function accuracy(m: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor }) {
   const ev = await evaluateClassifier((b) => ({ pred: m.predict(b.x) as tf.Tensor }), data, {
@@ -32,7 +39,9 @@ async function accuracy(m: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor })
 
 async function eventFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.name.startsWith("events.out.tfevents")) out.push(e.name);
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith("events.out.tfevents")) out.push(e.name);
+  }
   return out;
 }
 

@@ -21,7 +21,9 @@ export function imageTensors(split: ImageSplit, numClasses: number, size: number
     );
   }
   for (const l of split.labels) {
-    if (l < 0 || l >= numClasses) throw new Error(`imageTensors: label ${l} outside 0..${numClasses - 1}`);
+    if (l < 0 || l >= numClasses) {
+      throw new Error(`imageTensors: label ${l} outside 0..${numClasses - 1}`);
+    }
   }
   return tf.tidy(() => ({
     x: tf.tensor4d(split.images, [n, size, size, 3]),

@@ -102,7 +102,9 @@ export class LearningRateSchedule implements TrainerCallback {
 
   /** Applies the rate of the next step. */
   private apply(trainer: Trainer): void {
-    if (trainer.optimizer) setLearningRate(trainer.optimizer, this.schedule(trainer.state.globalStep));
+    if (trainer.optimizer) {
+      setLearningRate(trainer.optimizer, this.schedule(trainer.state.globalStep));
+    }
   }
 
   /** Sets the rate of the first (or resumed) step. */
