@@ -55,7 +55,8 @@ Deno.test("chapter 2 runs top to bottom in quick mode and writes its results", a
         assert(c[k] >= 0 && c[k] <= 1, `${style} ${c.label} ${k}`);
       }
     }
-    // Two epochs on 240 images: far from the full run, but well above chance (20%).
+    // Two epochs on 240 images only just learn the most common class (t-shirt, 42% of the test
+    // subset); labels scrambled by the pipeline, or a collapse onto a smaller class, score lower.
     assert(m.test_accuracy > 0.3, `${style} test accuracy ${m.test_accuracy}`);
     assert((await eventFiles(`${outDir}/${style}`)).length >= 1, `${style} TensorBoard events`);
   }
