@@ -1,23 +1,11 @@
 import { assert, assertEquals } from "../../lib/testing/asserts.ts";
 import { runsDir } from "../../lib/book/args.ts";
+import { runChapterQuick } from "../../lib/book/run.ts";
 
 Deno.test("chapter 1 runs top to bottom in quick mode and writes its results", async () => {
   const outDir = runsDir("chapter1", "quick");
   await Deno.remove(`${outDir}/metrics.json`).catch(() => {});
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "lib/book/run.ts",
-      "chapters/01-autograd/autograd.ipynb",
-      "--quick",
-    ],
-    cwd: new URL("../..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
-  assert(run.success, `chapter 1 failed:\n${log}`);
+  await runChapterQuick("chapters/01-autograd/autograd.ipynb");
   const metrics = JSON.parse(await Deno.readTextFile(`${outDir}/metrics.json`));
   assertEquals(metrics.mode, "quick");
   for (const model of ["mlp", "cnn"]) {

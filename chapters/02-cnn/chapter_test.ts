@@ -5,6 +5,7 @@ import {
   assertStringIncludes,
 } from "../../lib/testing/asserts.ts";
 import { runsDir } from "../../lib/book/args.ts";
+import { runChapterQuick } from "../../lib/book/run.ts";
 
 const STYLES = ["keras", "lightning", "max-pooling"];
 
@@ -22,14 +23,7 @@ Deno.test("chapter 2 runs top to bottom in quick mode and writes its results", a
     await Deno.remove(`${outDir}/${style}`, { recursive: true }).catch(() => {});
   }
   await Deno.remove(`${outDir}/metrics.json`).catch(() => {});
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "lib/book/run.ts", "chapters/02-cnn/cnn.ipynb", "--quick"],
-    cwd: new URL("../..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
-  assert(run.success, `chapter 2 failed:\n${log}`);
+  const log = await runChapterQuick("chapters/02-cnn/cnn.ipynb");
 
   const summary = JSON.parse(await Deno.readTextFile(`${outDir}/metrics.json`));
   assertEquals(summary.mode, "quick");

@@ -46,6 +46,7 @@ export {
   buildNotebookScript,
   checkScript,
   main as runMain,
+  runChapterQuick,
   runNotebookScript,
   type RunScriptOptions,
   scriptPathFor,

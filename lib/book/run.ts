@@ -200,4 +200,23 @@ export async function main(argv: string[]): Promise<number> {
   return await runNotebookScript(nb, { check, run, args: argv.slice(i + 1) });
 }
 
+/**
+ * Runs a chapter notebook in quick mode in a child process, as `deno task chapterN --quick` does
+ * (how chapter tests run their chapter). Throws with the chapter's whole log when it fails.
+ *
+ * @param notebook the notebook path, relative to the project root
+ * @returns the chapter's stdout and stderr, concatenated
+ */
+export async function runChapterQuick(notebook: string): Promise<string> {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "lib/book/run.ts", notebook, "--quick"],
+    cwd: projectRoot(),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+  if (!run.success) throw new Error(`${notebook} failed in quick mode:\n${log}`);
+  return log;
+}
+
 if (import.meta.main) Deno.exit(await main(Deno.args));
