@@ -42,6 +42,7 @@ import {
   TensorBoardLogger,
   Trainer,
 } from "./lightning.ts";
+import { Monitor } from "./monitor.ts";
 import { meanSmoothedCrossEntropy, smoothedCrossEntropy } from "./losses.ts";
 import { LearningRateSchedule, LearningRateScheduler, warmupCosine } from "./schedule.ts";
 
@@ -97,12 +98,9 @@ function scheduleFor(s: FitSettings, stepsPerEpoch: number) {
 }
 
 function bestEpochOf(history: EpochLogs[], monitor: string): number {
-  const mode = /acc|f1|precision|recall/.test(monitor) ? 1 : -1;
-  let best = 0;
-  history.forEach((h, i) => {
-    if (mode * (h[monitor] ?? NaN) > mode * (history[best][monitor] ?? NaN)) best = i;
-  });
-  return history[best]?.epoch ?? 0;
+  const best = new Monitor(monitor);
+  for (const h of history) best.update(h.epoch, h);
+  return Math.max(0, best.state.bestEpoch);
 }
 
 /**
