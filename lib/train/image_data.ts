@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../autograd/random.ts";
+import { shuffledIndices } from "../data/batches.ts";
 import type { ImageSplit } from "../dataset/loader.ts";
 import type { TensorDataset } from "./batches.ts";
 
@@ -52,11 +53,9 @@ export function stratifiedSubset(
     const rng = new Rng(seed);
     keep = [];
     for (const [, idx] of [...byClass].sort((a, b) => a[0] - b[0])) {
-      for (let i = idx.length - 1; i > 0; i--) {
-        const j = Math.floor(rng.next() * (i + 1));
-        [idx[i], idx[j]] = [idx[j], idx[i]];
-      }
-      keep.push(...idx.slice(0, Math.max(1, Math.round((count * idx.length) / n))));
+      const order = shuffledIndices(idx.length, () => rng.next());
+      const take = Math.max(1, Math.round((count * idx.length) / n));
+      for (let k = 0; k < take; k++) keep.push(idx[order[k]]);
     }
     keep.sort((a, b) => a - b);
   }
