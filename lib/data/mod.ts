@@ -1,6 +1,6 @@
 /**
- * Data for the book: resolving and checking files (cache, mirror, URL), the IDX format, MNIST,
- * and shuffled minibatches.
+ * Data for the book: resolving and checking files (cache, mirror, URL), the IDX format, NumPy's
+ * `.npy`/`.npz` files, MNIST, and shuffled minibatches.
  *
  * @module
  */
@@ -34,3 +34,12 @@ export {
 } from "./mnist.ts";
 export { type Minibatch, minibatches, shuffledIndices } from "./batches.ts";
 export { randomTranslate } from "./augment.ts";
+export {
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  parseNpy,
+  parseNpz,
+  readNpy,
+  readNpz,
+} from "./npy.ts";

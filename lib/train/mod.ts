@@ -95,3 +95,4 @@ export {
   type TrainerOptions,
   type TrainerState,
 } from "./lightning.ts";
+export { areaUnderCurve, rocAuc, rocCurve, type RocPoint } from "./roc.ts";
