@@ -43,3 +43,23 @@ export {
   readNpy,
   readNpz,
 } from "./npy.ts";
+export {
+  FILES,
+  namedFile,
+  namedTree,
+  type RegisteredFile,
+  registeredNames,
+  type RegisteredTree,
+  resolveNamedAsset,
+  resolveNamedTree,
+  TREES,
+} from "./registry.ts";
+export {
+  gitBlobId,
+  type GitTree,
+  readTreeList,
+  resolveGitTree,
+  type TreeFile,
+  type TreeOptions,
+  TreeVerificationError,
+} from "./git_tree.ts";
