@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatShape } from "./ndarray.ts";
+import { formatShape, sameShape } from "./ndarray.ts";
 import { assertFinite, Tensor } from "./tensor.ts";
 
 function checkLabels(logits: Tensor, labels: ArrayLike<number>, op: string): void {
@@ -15,18 +15,32 @@ function checkLabels(logits: Tensor, labels: ArrayLike<number>, op: string): voi
         `and ${labels.length} labels`,
     );
   }
+  const classes = logits.shape[1];
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new Error(
+        `${op}: label ${label} of example ${i} is not a class index: labels must be integers ` +
+          `0…${classes - 1} for logits of shape ${formatShape(logits.shape)}`,
+      );
+    }
+  }
   assertFinite(logits.data, op, logits.shape);
 }
 
-/** Mean squared error between predictions and targets of the same shape. */
+/**
+ * Mean squared error between predictions and targets of the same shape. Shapes must match
+ * exactly: [2,1] against [1,2] would otherwise broadcast (or, reshaped, pair up the wrong values)
+ * and silently measure something else.
+ */
 export function mseLoss(prediction: Tensor, target: Tensor): Tensor {
-  if (prediction.size !== target.size) {
+  if (!sameShape(prediction.shape, target.shape)) {
     throw new Error(
       `mseLoss: prediction ${formatShape(prediction.shape)} and target ` +
-        `${formatShape(target.shape)} differ in size`,
+        `${formatShape(target.shape)} must have the same shape`,
     );
   }
-  const diff = prediction.sub(target.reshape(prediction.shape));
+  const diff = prediction.sub(target);
   return diff.mul(diff).mean();
 }
 

@@ -199,7 +199,14 @@ export function sumToShape(data: Float32Array, from: Shape, to: Shape): Float32A
 
 /** Copies `data` of shape `from` out to the larger shape `to` it broadcasts to. */
 export function broadcastTo(data: Float32Array, from: Shape, to: Shape): Float32Array {
-  broadcastShapes(from, to, "broadcastTo");
+  const target = broadcastShapes(from, to, "broadcastTo");
+  if (!sameShape(target, to)) {
+    // e.g. [2,3] → [3]: the shapes are compatible, but the result would be [2,3], not `to`.
+    throw new Error(
+      `broadcastTo: cannot broadcast shape ${formatShape(from)} to the smaller ` +
+        `${formatShape(to)} (broadcasting only adds or stretches size-1 axes)`,
+    );
+  }
   if (sameShape(from, to)) return data.slice();
   const out = new Float32Array(sizeOf(to));
   const sf = broadcastStrides(from, to);

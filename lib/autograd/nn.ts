@@ -87,7 +87,10 @@ export abstract class Module {
     for (const name of state.keys()) {
       if (!own.has(name)) throw new Error(`loadStateDict: unexpected tensor '${name}'`);
     }
-    for (const [name, target] of own) target.data.set(state.get(name)!.data);
+    for (const [name, target] of own) {
+      target.data.set(state.get(name)!.data);
+      target.version++;
+    }
   }
 
   /** Switches training mode on or off, here and in every child. */

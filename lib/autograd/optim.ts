@@ -18,7 +18,9 @@ export abstract class Optimizer {
 
   /** Optimises `params` with learning rate `lr`. */
   constructor(params: readonly Tensor[], lr: number) {
-    if (!(lr > 0)) throw new Error(`optimizer: learning rate must be positive, got ${lr}`);
+    if (!(lr > 0 && lr < Infinity)) {
+      throw new Error(`optimizer: learning rate must be positive and finite, got ${lr}`);
+    }
     this.params = params;
     this.lr = lr;
   }
@@ -32,12 +34,27 @@ export abstract class Optimizer {
   step(): void {
     this.stepCount++;
     this.params.forEach((p, i) => {
-      if (p.grad !== null) this.update(p.data, p.grad, i);
+      if (p.grad !== null) {
+        this.update(p.data, p.grad, i);
+        p.version++; // graphs built before this step are now stale (see Tensor.backward)
+      }
     });
   }
 
   /** Updates one parameter's values from its gradient. */
   protected abstract update(value: Float32Array, grad: Float32Array, index: number): void;
+}
+
+function inUnitInterval(optimizer: string, name: string, value: number): number {
+  if (!(value >= 0 && value < 1)) {
+    throw new Error(`${optimizer}: ${name} must be in [0, 1), got ${value}`);
+  }
+  return value;
+}
+
+function nonNegative(optimizer: string, name: string, value: number): number {
+  if (!(value >= 0)) throw new Error(`${optimizer}: ${name} must be ≥ 0, got ${value}`);
+  return value;
 }
 
 /** Options of {@link SGD}. */
@@ -65,8 +82,8 @@ export class SGD extends Optimizer {
   /** Optimises `params`. */
   constructor(params: readonly Tensor[], options: SgdOptions) {
     super(params, options.lr);
-    this.#momentum = options.momentum ?? 0;
-    this.#weightDecay = options.weightDecay ?? 0;
+    this.#momentum = inUnitInterval("SGD", "momentum", options.momentum ?? 0);
+    this.#weightDecay = nonNegative("SGD", "weightDecay", options.weightDecay ?? 0);
     this.#nesterov = options.nesterov ?? false;
     this.#velocity = params.map(() => null);
   }
@@ -119,10 +136,13 @@ export class Adam extends Optimizer {
   /** Optimises `params`. */
   constructor(params: readonly Tensor[], options: AdamOptions = {}, decoupled = false) {
     super(params, options.lr ?? 1e-3);
-    this.#beta1 = options.beta1 ?? 0.9;
-    this.#beta2 = options.beta2 ?? 0.999;
+    const name = decoupled ? "AdamW" : "Adam";
+    // beta = 1 would divide by a bias correction 1 − β^t = 0 (NaN); eps ≤ 0 can divide by zero.
+    this.#beta1 = inUnitInterval(name, "beta1", options.beta1 ?? 0.9);
+    this.#beta2 = inUnitInterval(name, "beta2", options.beta2 ?? 0.999);
     this.#eps = options.eps ?? 1e-8;
-    this.#weightDecay = options.weightDecay ?? 0;
+    if (!(this.#eps > 0)) throw new Error(`${name}: eps must be > 0, got ${this.#eps}`);
+    this.#weightDecay = nonNegative(name, "weightDecay", options.weightDecay ?? 0);
     this.#decoupled = decoupled;
     this.#m = params.map(() => null);
     this.#v = params.map(() => null);

@@ -66,32 +66,58 @@ export function decodeSafetensors(
   if (8 + headerLength > bytes.length) {
     throw new Error(`${source}: header length ${headerLength} exceeds file size ${bytes.length}`);
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
     throw new Error(`${source}: header is not valid JSON (${(error as Error).message})`);
   }
+  if (header === null || typeof header !== "object" || Array.isArray(header)) {
+    throw new Error(
+      `${source}: header must be a JSON object of tensors, got ${
+        header === null ? "null" : Array.isArray(header) ? "an array" : typeof header
+      }`,
+    );
+  }
   const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
   const out = new Map<string, StoredTensor>();
-  for (const [name, entry] of Object.entries(header)) {
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") continue;
+    const where = `${source}: tensor '${name}'`;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new Error(`${where}: header entry must be an object, got ${JSON.stringify(value)}`);
+    }
+    const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (entry.dtype !== "F32") {
+      throw new Error(`${where} has dtype ${entry.dtype}, only F32 is supported`);
+    }
+    const shape = entry.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new Error(`${where}: shape must be a list of sizes, got ${JSON.stringify(shape)}`);
+    }
+    const offsets = entry.data_offsets;
+    if (
+      !Array.isArray(offsets) || offsets.length !== 2 ||
+      !offsets.every((o) => Number.isInteger(o))
+    ) {
       throw new Error(
-        `${source}: tensor '${name}' has dtype ${entry.dtype}, only F32 is supported`,
+        `${where}: data_offsets must be [start, end] byte offsets, got ${JSON.stringify(offsets)}`,
       );
     }
-    const [start, end] = entry.data_offsets;
-    if (end - start !== sizeOf(entry.shape) * 4) {
+    const [start, end] = offsets as [number, number];
+    // Offsets count from the end of the header: a negative start would read the header itself.
+    if (start < 0 || end < start || end > dataLength) {
       throw new Error(
-        `${source}: tensor '${name}' of shape ${formatShape(entry.shape)} has ${end - start} bytes`,
+        `${where}: data_offsets [${start}, ${end}] are outside the ${dataLength} data bytes` +
+          (end > dataLength ? " (truncated file?)" : ""),
       );
     }
-    if (dataStart + end > bytes.length) {
-      throw new Error(`${source}: tensor '${name}' runs past the end of the file (truncated?)`);
+    if (end - start !== sizeOf(shape) * 4) {
+      throw new Error(`${where} of shape ${formatShape(shape)} has ${end - start} bytes`);
     }
     const copy = bytes.slice(dataStart + start, dataStart + end);
-    out.set(name, { data: new Float32Array(copy.buffer), shape: entry.shape });
+    out.set(name, { data: new Float32Array(copy.buffer), shape });
   }
   return out;
 }

@@ -90,7 +90,13 @@ export class Tensor {
   readonly creationOp: string;
   /** An optional name for messages. */
   name?: string;
+  /**
+   * Counts in-place changes of `data` (optimizers and `loadStateDict` bump it), so that
+   * `backward()` can tell when a value saved by the forward pass has changed since.
+   */
+  version = 0;
   readonly #backward: BackwardFn | null;
+  readonly #creatorVersions: readonly number[];
 
   /**
    * Wraps existing data. Most code uses {@link tensor}, {@link zeros} and the like, or gets
@@ -121,6 +127,7 @@ export class Tensor {
     this.creators = options.creators ?? [];
     this.creationOp = options.creationOp ?? "leaf";
     this.#backward = options.backward ?? null;
+    this.#creatorVersions = this.creators.map((c) => c.version);
     this.requiresGrad = options.requiresGrad ?? false;
     this.name = options.name;
   }
@@ -166,6 +173,12 @@ export class Tensor {
   /**
    * Backpropagates from this tensor. Without `grad`, the tensor must hold one value (a loss),
    * and its gradient is 1. Leaf gradients accumulate into `.grad`.
+   *
+   * Calling it twice on the same graph adds the same gradients again (leaves accumulate until
+   * `zeroGrad()`). The backward formulas read the creators' values from the forward pass, so if
+   * one of them was changed in place in between (`optimizer.step()`), the graph is stale: like
+   * PyTorch, this throws, naming the op, instead of mixing old and new values. Run the forward
+   * pass again after every update.
    */
   backward(grad?: Float32Array): void {
     if (!this.requiresGrad) {
@@ -189,30 +202,51 @@ export class Tensor {
     }
     const order = topologicalOrder(this);
     const grads = new Map<Tensor, Float32Array>([[this, grad]]);
-    // Arrays we allocated ourselves may be added to in place; others are copied first.
-    const owned = new Set<Float32Array>();
+    // The ownership rule. A backward function may return its incoming gradient itself or one array
+    // for several creators (add of equal shapes, reshape), so an array from a backward function
+    // may be shared. A node's pending gradient is only summed into in place when this loop
+    // allocated that array for that node alone (`owned`); otherwise the first sum allocates.
+    const owned = new Set<Tensor>();
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i];
       const g = grads.get(node);
       if (g === undefined) continue;
       grads.delete(node); // free memory as soon as the gradient has been used
+      owned.delete(node);
       if (node.isLeaf) {
         accumulateInto(node, g);
         continue;
       }
+      node.creators.forEach((creator, j) => {
+        if (creator.version !== node.#creatorVersions[j]) {
+          throw new Error(
+            `backward: creator ${j} (shape ${formatShape(creator.shape)}${
+              creator.name ? `, '${creator.name}'` : ""
+            }) of '${node.creationOp}' was changed in place after the forward pass ` +
+              `(version ${node.#creatorVersions[j]} → ${creator.version}, e.g. by ` +
+              "optimizer.step()); run the forward pass again before calling backward()",
+          );
+        }
+      });
       const creatorGrads = node.#backward!(g);
       node.creators.forEach((creator, j) => {
         const cg = creatorGrads[j];
         if (cg === null || cg === undefined || !creator.requiresGrad) return;
+        if (cg.length !== creator.size) {
+          throw new Error(
+            `backward: '${node.creationOp}' returned ${cg.length} gradient values for its ` +
+              `creator ${j} of shape ${formatShape(creator.shape)}`,
+          );
+        }
         const existing = grads.get(creator);
         if (existing === undefined) {
           grads.set(creator, cg);
-        } else if (owned.has(existing)) {
+        } else if (owned.has(creator)) {
           for (let k = 0; k < existing.length; k++) existing[k] += cg[k];
         } else {
           const sum = new Float32Array(existing.length);
           for (let k = 0; k < sum.length; k++) sum[k] = existing[k] + cg[k];
-          owned.add(sum);
+          owned.add(creator);
           grads.set(creator, sum);
         }
       });
@@ -279,7 +313,8 @@ export class Tensor {
     // and a direct loop is several times faster than a call per element.
     const input = this.data;
     const out = new Float32Array(input.length);
-    for (let i = 0; i < input.length; i++) out[i] = input[i] > 0 ? input[i] : 0;
+    // `x < 0 ? 0 : x`, not `x > 0 ? x : 0`: NaN must stay NaN (as in PyTorch and tfjs), not become 0.
+    for (let i = 0; i < input.length; i++) out[i] = input[i] < 0 ? 0 : input[i];
     return makeResult(out, this.shape, "relu", [this], (g) => {
       const dx = new Float32Array(g.length);
       for (let i = 0; i < g.length; i++) dx[i] = input[i] > 0 ? g[i] : 0;
@@ -385,7 +420,7 @@ export class Tensor {
    * Backward: dx = y ⊙ (g − Σ g⊙y).
    */
   softmax(): Tensor {
-    const n = this.shape[this.rank - 1];
+    const n = lastAxis(this, "softmax");
     const y = softmaxRows(this.data, n);
     return makeResult(y, this.shape, "softmax", [this], (g) => {
       const dx = new Float32Array(g.length);
@@ -403,7 +438,7 @@ export class Tensor {
    * overflows. Backward: dx = g − softmax(x)·Σ g.
    */
   logSoftmax(): Tensor {
-    const n = this.shape[this.rank - 1];
+    const n = lastAxis(this, "logSoftmax");
     const maxes = maxLastAxis(this.data, n);
     const out = new Float32Array(this.size);
     for (let r = 0, base = 0; base < out.length; r++, base += n) {
@@ -482,7 +517,7 @@ export class Tensor {
 
   /** Index of the largest value in each row of the last axis. */
   argmax(): Int32Array {
-    const n = this.shape[this.rank - 1];
+    const n = lastAxis(this, "argmax");
     const out = new Int32Array(this.size / n);
     for (let r = 0; r < out.length; r++) {
       let best = 0;
@@ -637,6 +672,18 @@ function unaryOp(
     for (let i = 0; i < g.length; i++) dx[i] = derivative(g[i], input[i], out[i]);
     return [dx];
   });
+}
+
+/** The length of the last axis, which row-wise ops reduce over; scalars and empty rows have none. */
+function lastAxis(x: Tensor, op: string): number {
+  const n = x.shape[x.rank - 1];
+  if (x.rank === 0 || n === 0) {
+    throw new Error(
+      `${op}: works along the last axis, but the tensor of shape ${formatShape(x.shape)} has ` +
+        (x.rank === 0 ? "none (a scalar)" : "an empty one"),
+    );
+  }
+  return n;
 }
 
 function softmaxRows(data: Float32Array, n: number): Float32Array {
