@@ -5,3 +5,22 @@
  */
 export { smallCnn2d, smallCnn3d, type SmallCnnOptions } from "./small_cnn.ts";
 export { cnnClassifier, type CnnClassifierOptions, type Pooling } from "./cnn_classifier.ts";
+export {
+  fireModule,
+  type FireSpec,
+  scaleFilters,
+  squeezeNet,
+  type SqueezeNetOptions,
+  type SqueezeNetVersion,
+} from "./squeezenet.ts";
+export { xception, XCEPTION_FILTERS, type XceptionOptions } from "./xception.ts";
+export {
+  type BlockCost,
+  blockCosts,
+  blockOf,
+  countMultAdds,
+  type LayerCost,
+  layerCosts,
+  layerMultAdds,
+} from "./complexity.ts";
+export { type DiagramOptions, modelDiagram } from "./diagram.ts";
