@@ -45,19 +45,18 @@ export interface GitTree {
   commit: string;
   /** The folder of the commit the book uses (`""` for all of it), without a trailing `/`. */
   subdir: string;
+  /** Only these folders (relative to `subdir`) are kept; default: everything under `subdir`. */
+  include?: string[];
   /** The committed file list, relative to the project root. */
   list: string;
   /** Where the folder sits inside a mirror directory (its files relative to `subdir`). */
   mirrorPath: string;
   /**
-   * How a mirror copy is checked: `"blob-ids"` (byte-identical to the commit; listed files the
-   * mirror omits go in `mirrorOmits`), or `{ sha256sums }`: the mirror holds a modified copy,
+   * How a mirror copy is checked: `"blob-ids"` (byte-identical to the commit), or `{ sha256sums }`: the mirror holds a modified copy,
    * checked against the lines of the mirror's `SHA256SUMS` under `./<mirrorPath>/`, whose SHA-256
    * (of those lines joined with `\n`, plus a final `\n`) is `sha256sums`.
    */
   mirrorCheck: "blob-ids" | { sha256sums: string };
-  /** Listed files (relative to `subdir`) a byte-identical mirror does not hold. */
-  mirrorOmits?: string[];
   /** Overrides the download URLs (default: codeload, then github.com/…/archive). */
   urls?: string[];
 }
@@ -118,7 +117,7 @@ export function archiveUrls(tree: Pick<GitTree, "repo" | "commit" | "urls">): st
 
 /** Reads a tree's committed file list; paths are made relative to its `subdir`. */
 export async function readTreeList(
-  tree: Pick<GitTree, "list" | "subdir">,
+  tree: Pick<GitTree, "list" | "subdir" | "include">,
   root = projectRoot(),
 ): Promise<TreeFile[]> {
   const file = path.resolve(root, tree.list);
@@ -129,7 +128,7 @@ export async function readTreeList(
     if (line === "") return;
     const m = /^([0-9a-f]{40})\t(\d+|-)\t(.+)$/.exec(line);
     if (!m) throw new Error(`${file}:${i + 1}: not a "<blob>\\t<size>\\t<path>" line`);
-    if (!m[3].startsWith(prefix)) return;
+    if (!m[3].startsWith(prefix) || !included(tree, m[3].slice(prefix.length))) return;
     out.push({
       blob: m[1],
       size: m[2] === "-" ? -1 : Number(m[2]),
@@ -137,6 +136,11 @@ export async function readTreeList(
     });
   });
   return out;
+}
+
+/** True when `rel` (relative to the tree's `subdir`) lies in one of its `include` folders. */
+function included(tree: Pick<GitTree, "include">, rel: string): boolean {
+  return tree.include === undefined || tree.include.some((dir) => rel.startsWith(`${dir}/`));
 }
 
 /** Options of {@link resolveGitTree}: those of `resolveAsset`, plus an abort signal. */
@@ -158,7 +162,7 @@ export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): 
   // 1. The cache.
   if (isDirectory(target)) {
     try {
-      await verifyFolder(target, files, "blob-ids", [], tree);
+      await verifyFolder(target, files, "blob-ids", tree);
       return target;
     } catch (e) {
       if (!(e instanceof TreeVerificationError)) throw e;
@@ -176,7 +180,7 @@ export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): 
       tried.push(`${folder} (not found)`);
       continue;
     }
-    await verifyFolder(folder, files, tree.mirrorCheck, tree.mirrorOmits ?? [], tree, dir);
+    await verifyFolder(folder, files, tree.mirrorCheck, tree, dir);
     return folder;
   }
 
@@ -216,15 +220,13 @@ export async function verifyFolder(
   folder: string,
   files: TreeFile[],
   check: GitTree["mirrorCheck"],
-  omits: string[],
-  tree: Pick<GitTree, "mirrorPath">,
+  tree: Pick<GitTree, "mirrorPath" | "include">,
   mirrorDir?: string,
 ): Promise<void> {
   const expected = new Map<string, (data: Uint8Array) => boolean>();
   if (check === "blob-ids") {
-    const skip = new Set(omits);
     for (const f of files) {
-      if (skip.has(f.path) || f.size < 0) continue;
+      if (f.size < 0) continue;
       expected.set(f.path, (d) => d.length === f.size && gitBlobId(d) === f.blob);
     }
   } else {
@@ -243,7 +245,7 @@ export async function verifyFolder(
     }
     if (!ok(await Deno.readFile(path.join(folder, ...rel.split("/"))))) mismatched.push(rel);
   }
-  const unexpected = [...present].filter((p) => !expected.has(p)).sort();
+  const unexpected = [...present].filter((p) => included(tree, p) && !expected.has(p)).sort();
   if (missing.length + mismatched.length + unexpected.length > 0) {
     throw new TreeVerificationError(folder, missing.sort(), mismatched.sort(), unexpected);
   }
@@ -313,6 +315,7 @@ async function extractVerified(
       const inRepo = slash < 0 ? "" : m.name.slice(slash + 1).replace(/\/$/, "");
       if (inRepo === "" || !inRepo.startsWith(prefix) || m.type === "directory") continue;
       const rel = inRepo.slice(prefix.length);
+      if (!included(tree, rel)) continue;
       const want = byPath.get(rel);
       if (m.type !== "file") {
         unexpected.push(`${rel} (${m.type})`);

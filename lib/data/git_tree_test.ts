@@ -12,6 +12,7 @@ import {
 } from "./git_tree.ts";
 import { namedTree } from "./registry.ts";
 import { readTar } from "./untar.ts";
+import { githubArchive } from "./test_archive.ts";
 
 const enc = new TextEncoder();
 const CLOTHING = namedTree("clothing-dataset-small");
@@ -28,67 +29,6 @@ function clothingMirror(): string | undefined {
 }
 const MIRROR = clothingMirror();
 const needsMirror = MIRROR === undefined && !(Deno.env.get("CI") ?? "");
-
-/** One tar header block (ustar), with a type flag. */
-function header(name: string, size: number, type: string): Uint8Array {
-  const b = new Uint8Array(512);
-  const put = (off: number, s: string) => b.set(enc.encode(s), off);
-  const oct = (off: number, len: number, v: number) =>
-    put(off, v.toString(8).padStart(len - 1, "0") + "\0");
-  put(0, name.slice(0, 100));
-  oct(100, 8, 0o644);
-  oct(108, 8, 0);
-  oct(116, 8, 0);
-  oct(124, 12, size);
-  oct(136, 12, 0);
-  b.fill(0x20, 148, 156);
-  b[156] = type.charCodeAt(0);
-  put(257, "ustar\0");
-  put(263, "00");
-  let sum = 0;
-  for (const x of b) sum += x;
-  put(148, sum.toString(8).padStart(6, "0") + "\0 ");
-  return b;
-}
-
-function paxRecord(key: string, value: string): Uint8Array {
-  const body = ` ${key}=${value}\n`;
-  let len = body.length + 1;
-  while (String(len).length + enc.encode(body).length !== len) len++;
-  return enc.encode(`${len}${body}`);
-}
-
-/** A GitHub-style archive: a pax global header with the commit, then `<repo>-<commit>/…`. */
-function githubArchive(
-  commit: string,
-  files: [string, Uint8Array][],
-): Uint8Array<ArrayBuffer> {
-  const parts: Uint8Array[] = [];
-  const add = (h: Uint8Array, data: Uint8Array) => {
-    parts.push(h, data, new Uint8Array((512 - (data.length % 512)) % 512));
-  };
-  const global = paxRecord("comment", commit);
-  add(header("pax_global_header", global.length, "g"), global);
-  const top = `repo-${commit}/`;
-  add(header(top, 0, "5"), new Uint8Array(0));
-  for (const [name, data] of files) {
-    const full = top + name;
-    if (full.length > 100) {
-      const pax = paxRecord("path", full);
-      add(header("PaxHeader", pax.length, "x"), pax);
-    }
-    add(header(full, data.length, "0"), data);
-  }
-  parts.push(new Uint8Array(1024));
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return new Uint8Array(gzipSync(out, { level: 1 }));
-}
 
 /** A local server for `archive`; honours `Range`; counts requests. */
 function serve(archive: () => Uint8Array<ArrayBuffer>) {
@@ -143,10 +83,11 @@ Deno.test("gitBlobId is git's hash (git hash-object of 'hello\\n')", () => {
   assertEquals(gitBlobId(new Uint8Array(0)), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
 });
 
-Deno.test("the committed clothing list: 3,781 photos + LICENSE + README, decoded paths", async () => {
+Deno.test("the committed lists: 3,781 clothing photos (of 3,783 files), decoded paths", async () => {
   const files = await readTreeList(CLOTHING);
-  assertEquals(files.length, 3783);
+  assertEquals(files.length, 3781);
   assertEquals(files.filter((f) => f.path.endsWith(".jpg")).length, 3781);
+  assertEquals((await readTreeList({ ...CLOTHING, include: undefined })).length, 3783);
   const face = await readTreeList(namedTree("face-mask"));
   assertEquals(face.length, 4095);
   assert(face.some((f) => f.path === "with_mask/0_0_≈˙◊¢ 2020-02-23 132115.png"), "C-quoted path");

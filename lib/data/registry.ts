@@ -220,8 +220,8 @@ export const TREES: readonly RegisteredTree[] = [
     subdir: "",
     list: "lib/data/trees/clothing-dataset-small@11961516512414bf9f6c150a832cfd21b54a6b54.tsv.gz",
     mirrorPath: "clothing-dataset-small",
+    include: ["train", "validation", "test"],
     mirrorCheck: "blob-ids",
-    mirrorOmits: ["LICENSE", "README.md"],
     license: "CC0 1.0 (its README allows use in books)",
   },
   {

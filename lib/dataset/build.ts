@@ -29,6 +29,7 @@ import {
   type FolderSource,
   resolveConfig,
   type ResolvedConfig,
+  resolveSourceRoots,
 } from "./config.ts";
 import { dHashHex, groupNearDuplicates, hammingDistance, thumbnailDifference } from "./dhash.ts";
 import { ImageRejectedError, imageToolVersions, processImage } from "./image.ts";
@@ -195,6 +196,7 @@ export async function buildDataset(
   const staging = await Deno.makeTempDir({ dir: cfg.outDir, prefix: `.${dirName}.staging-` });
   try {
     // 1. Acquire.
+    await resolveSourceRoots(cfg, { signal: options.signal, log });
     const { candidates, urlListProblems, downloads } = await acquire(cfg, options, log);
     log(`${candidates.length} candidate images from ${cfg.sources.length} source(s)`);
     const result = await buildInto(

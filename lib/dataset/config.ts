@@ -3,8 +3,11 @@
  * `lib/dataset/configs/clothing5.json`.
  *
  * Paths in a configuration are resolved against a base folder (the project root by default). A
- * path written `mirror:<relative path>` is looked up in the data mirror (`BOOK_MIRROR`, else
- * `../shared/mirror` from the project root; see `lib/data/assets.ts`) when the build runs, so no
+ * root written `asset:<name>` is a registered folder (`lib/data/registry.ts`, e.g.
+ * `asset:clothing-dataset-small`): the build takes it from the cache, the data mirror or its
+ * pinned online source, verified file by file — what the book's own configs use, so a fresh clone
+ * online needs no mirror. A path written `mirror:<relative path>` is looked up only in the data
+ * mirror (`BOOK_MIRROR`, else `../shared/mirror` from the project root). Either way no
  * machine-specific path is ever written into the configuration.
  *
  * @module
@@ -12,13 +15,15 @@
 
 import * as path from "node:path";
 import { mirrorDirsFor, projectRoot } from "../data/assets.ts";
+import type { TreeOptions } from "../data/git_tree.ts";
+import { namedTree, resolveNamedTree } from "../data/registry.ts";
 import { type SplitFractions, type SplitName, SPLITS, validateFractions } from "./split.ts";
 
 /** A local folder of images: `<root>/<class>/*`, or `<root>/<split dir>/<class>/*`. */
 export interface FolderSource {
   /** Discriminator. */
   kind: "folder";
-  /** The folder; `mirror:<path>` resolves inside the data mirror. */
+  /** The folder; `asset:<name>` is a registered folder, `mirror:<path>` a data-mirror path. */
   root: string;
   /**
    * Folder name → class name, e.g. `{ "tee": "t-shirt" }`; several folders may map to one class.
@@ -162,6 +167,10 @@ const CLASS_RE = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
  * where it looked), anything else is resolved against `baseDir`.
  */
 export function resolveConfigPath(p: string, baseDir: string): string {
+  if (p.startsWith("asset:")) {
+    namedTree(p.slice("asset:".length)); // an unknown name fails here, before any work
+    return ""; // filled in by resolveSourceRoots, which may download
+  }
   if (p.startsWith("mirror:")) {
     const rel = p.slice("mirror:".length).replace(/^\/+/, "");
     const dirs = mirrorDirsFor();
@@ -264,6 +273,22 @@ export function resolveConfig(config: DatasetConfig, baseDir = projectRoot()): R
     download,
     caveats: Array.isArray(c.caveats) ? c.caveats.map(String) : [],
   };
+}
+
+/**
+ * Fills in the folders of `asset:<name>` sources: the registered folder (`lib/data/registry.ts`)
+ * from the cache, the mirror or its verified online source. Other sources are already resolved.
+ */
+export async function resolveSourceRoots(
+  cfg: ResolvedConfig,
+  options: TreeOptions = {},
+): Promise<void> {
+  for (const src of cfg.sources) {
+    const given = src.kind === "folder" ? src.root : src.dir;
+    if (given.startsWith("asset:")) {
+      src.resolved = await resolveNamedTree(given.slice("asset:".length), options);
+    }
+  }
 }
 
 /** Reads a JSON configuration file. */

@@ -35,6 +35,7 @@ Deno.test("resolveConfig names the bad field", () => {
   bad({ fit: "stretch" }, "config.fit");
   bad({ split: { train: 0.5, val: 0.1, test: 0.1 } }, "sum to 1");
   bad({ sources: [{ kind: "folder", root: "mirror:no-such-folder-here" }] }, "BOOK_MIRROR");
+  bad({ sources: [{ kind: "folder", root: "asset:no-such-asset" }] }, "clothing-dataset-small");
 });
 
 Deno.test({
