@@ -18,7 +18,8 @@
  * | `MaxPoolGrad`, `MaxPool3DGrad` | wrong element for all-negative windows | TypeScript loops |
  * | `BatchMatMul`, `_FusedMatMul` | transposed operands run C++ loops (10-30x) | explicit transpose |
  * | `_FusedMatMul` | wrong with a bias and batch > 1 (bias on first matrix only) | unfused ops |
- * | `Sum` | slow over leading axes of rank-5 tensors (3-D conv bias gradient: ~120 ms) | merge axes |
+ * | `Sum`, `Mean` | slow over leading axes (transpose first; 3-D conv bias gradient: ~120 ms) | merge axes; column sums in one pass |
+ * | `FusedBatchNorm` gradient | builds `dx` with `Tile`, a slow C++ loop (~40% of a CNN step) | one-pass fused kernel `BookFusedBatchNormGrad` |
  *
  * Known tfjs limits that remain on every backend: no gradient for dilated depthwise/separable
  * convolutions, and `tf.layers.batchNormalization` refuses 5-D input (reshape to 4-D around it).
@@ -40,7 +41,12 @@ import {
   conv3DConfig,
 } from "./kernels_conv3d.ts";
 import { maxPool3DConfig, maxPool3DGradConfig, maxPoolGradConfig } from "./kernels_pool.ts";
-import { sumConfig } from "./kernels_reduce.ts";
+import { meanConfig, sumConfig } from "./kernels_reduce.ts";
+import {
+  BATCH_NORM_GRAD,
+  batchNormGradConfig,
+  registerBatchNormGradient,
+} from "./kernels_batchnorm.ts";
 
 /** Why a kernel is re-registered. */
 export type PatchReason = "missing" | "wrong" | "slow";
@@ -86,6 +92,9 @@ export const KERNEL_PATCHES: readonly KernelPatch[] = [
   { kernelName: "BatchMatMul", reason: "slow", make: (o) => batchMatMulConfig(required(o)) },
   { kernelName: "_FusedMatMul", reason: "slow", make: (o) => fusedMatMulConfig(required(o)) },
   { kernelName: "Sum", reason: "slow", make: (o) => sumConfig(required(o)) },
+  { kernelName: "Mean", reason: "slow", make: (o) => meanConfig(required(o)) },
+  // Not a stock kernel: the fused batch-norm gradient that `registerBatchNormGradient` calls.
+  { kernelName: BATCH_NORM_GRAD, reason: "slow", make: () => batchNormGradConfig },
 ];
 
 function required(o: tf.KernelConfig | undefined): tf.KernelConfig {
@@ -106,10 +115,12 @@ export function wasmKernelsPatched(): boolean {
 }
 
 /**
- * Re-registers every kernel in {@link KERNEL_PATCHES} for the wasm backend. Idempotent. Safe to
+ * Re-registers every kernel in {@link KERNEL_PATCHES} for the wasm backend, and `FusedBatchNorm`'s
+ * gradient (which uses the fused kernel on wasm only). Idempotent. Safe to
  * call before or after `tf.setBackend("wasm")`: wrapped stock kernels keep their setup functions.
  */
 export function patchWasmKernels(): void {
+  registerBatchNormGradient();
   for (const p of KERNEL_PATCHES) {
     const current = tf.getKernel(p.kernelName, "wasm") as
       | (tf.KernelConfig & { [MARK]?: true })
