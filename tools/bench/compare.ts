@@ -1,0 +1,268 @@
+/**
+ * `deno task bench:compare`: the same training steps in our engine, TensorFlow.js (patched wasm),
+ * PyTorch and Keras, interleaved round by round in one run, median ms per step.
+ *
+ * PyTorch and Keras run from a Python venv this script creates in `data/cache/bench-venv` from PyPI
+ * (pinned versions below); when that fails, their columns are skipped with a message saying why.
+ * Each round runs every workload in every framework (`--steps` timed steps each, after warm-up in
+ * the first round), so a busy neighbour slows all columns alike; the table reports the median of
+ * all timed steps. Writes `runs/bench/compare.md` and `compare.json`.
+ *
+ * Options: `--rounds N` (3), `--steps N` (8), `--warmup N` (3), `--only id,id` (see WORKLOADS),
+ * `--no-python`, `--out DIR` (runs/bench).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { useWasm } from "../../lib/tfjs/mod.ts";
+import { gemmWorkerReady, setGemmThreads } from "../../lib/autograd/kernels/mod.ts";
+import { engineWorkload, type Step, tfjsWorkload, WORKLOADS } from "./workloads.ts";
+
+/** PyPI packages of the Python side (CPU-only TensorFlow; PyTorch's CPU build of the same wheel). */
+export const PYTHON_PACKAGES = ["torch==2.9.1", "tensorflow-cpu==2.20.0"];
+const VENV = "data/cache/bench-venv";
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    rounds: { type: "string", default: "3" },
+    steps: { type: "string", default: "8" },
+    warmup: { type: "string", default: "3" },
+    only: { type: "string" },
+    "no-python": { type: "boolean", default: false },
+    out: { type: "string", default: "runs/bench" },
+  },
+});
+const rounds = Number(opts.rounds), steps = Number(opts.steps), warmup = Number(opts.warmup);
+const workloads = opts.only == null
+  ? WORKLOADS
+  : WORKLOADS.filter((w) => opts.only!.split(",").includes(w.id));
+if (workloads.length === 0) throw new Error(`--only ${opts.only}: no such workload`);
+
+/** A column of the table: one framework at one thread setting. */
+interface Column {
+  id: string;
+  label: string;
+  /** Times `n` steps of workload `id` (after `warm` untimed ones); null when unsupported. */
+  run(id: string, n: number, warm: number): Promise<number[] | null>;
+}
+
+async function timeSteps(step: Step, n: number, warm: number): Promise<number[]> {
+  for (let i = 0; i < warm; i++) await step();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await step();
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
+
+function cachedColumn(
+  id: string,
+  label: string,
+  make: (w: string) => Step | null,
+  before: () => void | Promise<void> = () => {},
+): Column {
+  const cache = new Map<string, Step | null>();
+  return {
+    id,
+    label,
+    async run(w, n, warm) {
+      await before();
+      if (!cache.has(w)) cache.set(w, make(w));
+      const step = cache.get(w);
+      return step == null ? null : await timeSteps(step, n, warm);
+    },
+  };
+}
+
+/** A Python framework served by frameworks.py over JSON lines. */
+class PythonColumn implements Column {
+  constructor(
+    readonly id: string,
+    readonly label: string,
+    readonly proc: PythonRunner,
+    readonly threads: number,
+  ) {}
+  async run(w: string, n: number, warm: number): Promise<number[] | null> {
+    const r = await this.proc.request({
+      workload: w,
+      threads: this.threads,
+      steps: n,
+      warmup: warm,
+    });
+    if (r.error) {
+      if (!String(r.error).startsWith("no workload")) {
+        console.error(`${this.label} ${w}: ${r.error}`);
+      }
+      return null;
+    }
+    return r.ms as number[];
+  }
+}
+
+class PythonRunner {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+  version = "";
+  constructor(python: string, framework: string) {
+    this.#child = new Deno.Command(python, {
+      args: [new URL("./frameworks.py", import.meta.url).pathname, framework],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+      env: { TF_CPP_MIN_LOG_LEVEL: "2", PYTHONUNBUFFERED: "1" },
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#reader = this.#child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  }
+  async ready(): Promise<void> {
+    const r = await this.#next();
+    this.version = String(r.version);
+  }
+  async #next(): Promise<Record<string, unknown>> {
+    for (;;) {
+      const nl = this.#buffer.indexOf("\n");
+      if (nl >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        if (line.startsWith("{")) return JSON.parse(line);
+        continue;
+      }
+      const { value, done } = await this.#reader.read();
+      if (done) throw new Error("frameworks.py exited");
+      this.#buffer += value;
+    }
+  }
+  async request(req: Record<string, unknown>): Promise<Record<string, unknown>> {
+    await this.#writer.write(new TextEncoder().encode(JSON.stringify(req) + "\n"));
+    return await this.#next();
+  }
+  async close(): Promise<void> {
+    await this.#writer.close();
+    await this.#child.status;
+  }
+}
+
+async function sh(cmd: string, args: string[]): Promise<boolean> {
+  const out = await new Deno.Command(cmd, { args, stdout: "inherit", stderr: "inherit" }).output();
+  return out.success;
+}
+
+/** The venv's python with torch and keras importable, creating it first; null with a reason. */
+async function pythonWithPackages(): Promise<string | null> {
+  const python = `${VENV}/bin/python`;
+  const probe = async () =>
+    (await new Deno.Command(python, {
+      args: ["-c", "import torch, tensorflow, keras"],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => ({ success: false }))).success;
+  if (await probe()) return python;
+  console.error(`creating ${VENV} with ${PYTHON_PACKAGES.join(" ")} from PyPI (a few GB)...`);
+  const ok = (await sh("python3", ["-m", "venv", VENV])) &&
+    (await sh(`${VENV}/bin/pip`, ["install", "--quiet", ...PYTHON_PACKAGES]));
+  if (ok && await probe()) return python;
+  console.error(
+    `SKIPPING PyTorch and Keras: could not install ${PYTHON_PACKAGES.join(", ")} into ${VENV} ` +
+      "(needs python3 with venv and pip, and PyPI). The Deno columns still run.",
+  );
+  return null;
+}
+
+const median = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// ------------------------------------------------------------------ columns
+await useWasm();
+const columns: Column[] = [
+  cachedColumn("engine1", "our engine, 1 thread", engineWorkload, () => {
+    setGemmThreads(1);
+  }),
+  cachedColumn("engine2", "our engine, 2 threads", engineWorkload, async () => {
+    setGemmThreads(2);
+    await gemmWorkerReady(); // start-up happens once, outside every timed step
+  }),
+  cachedColumn("tfjs", "tfjs patched wasm", tfjsWorkload),
+];
+const runners: PythonRunner[] = [];
+const versions: Record<string, string> = { deno: Deno.version.deno };
+const python = opts["no-python"] ? null : await pythonWithPackages();
+if (python != null) {
+  const torch = new PythonRunner(python, "torch");
+  const keras = new PythonRunner(python, "keras");
+  await torch.ready();
+  await keras.ready();
+  runners.push(torch, keras);
+  versions.torch = torch.version;
+  versions.keras = keras.version;
+  columns.push(
+    new PythonColumn("torch1", "PyTorch, 1 thread", torch, 1),
+    new PythonColumn("torch2", "PyTorch, 2 threads", torch, 2),
+    new PythonColumn("keras", "Keras (TF CPU)", keras, 0),
+  );
+} else if (opts["no-python"]) {
+  console.error("--no-python: PyTorch and Keras skipped");
+}
+
+// ------------------------------------------------------------------ rounds
+const samples = new Map<string, number[]>(); // `${workload}/${column}` → step times
+for (let round = 0; round < rounds; round++) {
+  for (const w of workloads) {
+    for (const c of columns) {
+      const ms = await c.run(w.id, steps, round === 0 ? warmup : 1);
+      if (ms == null) continue;
+      const key = `${w.id}/${c.id}`;
+      samples.set(key, [...(samples.get(key) ?? []), ...ms]);
+      console.error(
+        `round ${round + 1}/${rounds} ${w.id.padEnd(10)} ${c.label.padEnd(22)} ` +
+          `median ${median(ms).toFixed(2)} ms`,
+      );
+    }
+  }
+}
+setGemmThreads(1);
+for (const r of runners) await r.close();
+
+// ------------------------------------------------------------------ report
+const result: Record<string, Record<string, number>> = {};
+for (const w of workloads) {
+  result[w.id] = {};
+  for (const c of columns) {
+    const s = samples.get(`${w.id}/${c.id}`);
+    if (s) result[w.id][c.id] = Number(median(s).toFixed(3));
+  }
+}
+const fmt = (v: number | undefined) =>
+  v == null ? "–" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a == null || b == null ? "–" : `${(a / b).toFixed(1)}×`;
+const lines = [
+  `| workload (one training step, median ms) | ${columns.map((c) => c.label).join(" | ")} | ` +
+  "engine ÷ PyTorch (1 thread / 2) | tfjs ÷ Keras |",
+  `|---|${columns.map(() => "---:").join("|")}|---:|---:|`,
+  ...workloads.map((w) => {
+    const r = result[w.id];
+    return `| ${w.label} | ${columns.map((c) => fmt(r[c.id])).join(" | ")} | ` +
+      `${ratio(r.engine1, r.torch1)} / ${ratio(r.engine2, r.torch2)} | ${ratio(r.tfjs, r.keras)} |`;
+  }),
+];
+const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+const header =
+  `\`deno task bench:compare ${Deno.args.join(" ")}\`, ${date} UTC, ${rounds} rounds × ` +
+  `${steps} steps, medians; ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}.`;
+const markdown = `${header}\n\n${lines.join("\n")}\n`;
+await Deno.mkdir(opts.out, { recursive: true });
+await Deno.writeTextFile(`${opts.out}/compare.md`, markdown);
+await Deno.writeTextFile(
+  `${opts.out}/compare.json`,
+  JSON.stringify({ date, rounds, steps, versions, medianMs: result }, null, 2) + "\n",
+);
+console.log(markdown);
+console.error(`wrote ${opts.out}/compare.md and compare.json`);
