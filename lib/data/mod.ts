@@ -63,3 +63,13 @@ export {
   type TreeOptions,
   TreeVerificationError,
 } from "./git_tree.ts";
+export {
+  ADRENAL_ASSET,
+  ADRENAL_CLASSES,
+  loadAdrenalMnist3d,
+  loadModelNetSubset,
+  MODELNET_ASSETS,
+  seededClassSplit,
+  type VolumeDataset,
+  type VolumeSplit,
+} from "./volumes.ts";

@@ -24,3 +24,4 @@ export {
   layerMultAdds,
 } from "./complexity.ts";
 export { type DiagramOptions, modelDiagram } from "./diagram.ts";
+export { batchNorm3d, cnn3d, type Cnn3dOptions } from "./cnn3d.ts";

@@ -42,6 +42,7 @@ import {
   TensorBoardLogger,
   Trainer,
 } from "./lightning.ts";
+import { evaluateClassifier } from "./evaluate.ts";
 import { Monitor } from "./monitor.ts";
 import { meanSmoothedCrossEntropy, smoothedCrossEntropy } from "./losses.ts";
 import { LearningRateSchedule, LearningRateScheduler, warmupCosine } from "./schedule.ts";
@@ -62,7 +63,10 @@ export interface FitSettings {
   augment?: Augment;
   /** Seed of batch order and augmentation (default 0). */
   seed?: number;
-  /** Validation metric that picks the best epoch and drives early stopping (default `val_acc`). */
+  /**
+   * Validation metric that picks the best epoch and drives early stopping (default `val_acc`);
+   * two-class models also log `val_auc`.
+   */
   monitor?: string;
   /** Epochs without improvement before stopping (default: never stop early). */
   patience?: number;
@@ -148,6 +152,10 @@ export async function fitKeras(
     verbose: 0,
     callbacks: [
       new LearningRateScheduler(scheduleFor(s, steps)), // first: adds `lr` to the epoch logs
+      // Two classes: add `val_auc` (as the Trainer's validation does) before anyone reads the logs.
+      ...(val.y.shape[1] === 2
+        ? [new ValAucCallback(model, { x: valX, y: valY }, s.batchSize)]
+        : []),
       tensorboard,
       early,
       new BestCheckpoint(bestDir, { monitor }),
@@ -173,6 +181,26 @@ export async function fitKeras(
     trainSeconds,
     stoppedEarly: early.stoppedEpoch >= 0,
   };
+}
+
+/** Keras-style callback adding the validation ROC AUC (`val_auc`) of a 2-class model to the logs. */
+class ValAucCallback extends tf.Callback {
+  constructor(
+    private readonly net: tf.LayersModel,
+    private readonly val: TensorDataset,
+    private readonly batchSize: number,
+  ) {
+    super();
+  }
+
+  override async onEpochEnd(_epoch: number, logs?: tf.Logs): Promise<void> {
+    const ev = await evaluateClassifier(
+      (b) => ({ pred: this.net.predict(b.x) as tf.Tensor }),
+      this.val,
+      { batchSize: this.batchSize, numClasses: 2 },
+    );
+    if (logs) logs.val_auc = ev.binary!.auc;
+  }
 }
 
 /**

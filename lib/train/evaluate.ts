@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Batch, batches, type TensorDataset } from "./batches.ts";
 import { type ClassificationReport, classificationReport } from "./metrics.ts";
+import { rocAuc } from "./roc.ts";
 
 /** Result of {@link evaluateClassifier}. */
 export interface Evaluation {
@@ -16,6 +17,11 @@ export interface Evaluation {
   count: number;
   /** Accuracy, per-class metrics and confusion matrix (null without `numClasses`). */
   report: ClassificationReport | null;
+  /**
+   * With `numClasses: 2`: the scores of class 1 (the predictions' second column), in dataset
+   * order, and their ROC AUC (NaN when only one class occurs).
+   */
+  binary?: { scores: Float32Array; auc: number };
 }
 
 /** What one evaluation step returns for a batch: predictions and optionally the mean loss. */
@@ -33,7 +39,7 @@ export async function evaluateClassifier(
   opts: { batchSize: number; numClasses?: number; labels?: string[]; limit?: number },
 ): Promise<Evaluation> {
   let lossSum = 0, count = 0, withLoss = 0;
-  const truth: number[] = [], predicted: number[] = [];
+  const truth: number[] = [], predicted: number[] = [], positive: number[] = [];
   for (
     const batch of batches(ds, 0, { batchSize: opts.batchSize, shuffle: false, limit: opts.limit })
   ) {
@@ -50,6 +56,10 @@ export async function evaluateClassifier(
     if (opts.numClasses != null) {
       truth.push(...await argmaxRows(batch.y));
       predicted.push(...await argmaxRows(pred));
+      if (opts.numClasses === 2) {
+        const p = (await pred.data()) as Float32Array;
+        for (let r = 0; r < n; r++) positive.push(p[2 * r + 1]);
+      }
     }
     tf.dispose([pred, loss, batch.x, batch.y].filter((t): t is tf.Tensor => t != null));
   }
@@ -59,7 +69,13 @@ export async function evaluateClassifier(
     report: opts.numClasses != null
       ? classificationReport(truth, predicted, opts.numClasses, opts.labels)
       : null,
+    ...(opts.numClasses === 2 ? { binary: binaryScores(positive, truth) } : {}),
   };
+}
+
+function binaryScores(scores: number[], truth: number[]): { scores: Float32Array; auc: number } {
+  const both = truth.includes(0) && truth.includes(1);
+  return { scores: Float32Array.from(scores), auc: both ? rocAuc(scores, truth) : NaN };
 }
 
 /** Row-wise argmax of a `[N, K]` tensor (scores or one-hot targets), as integers. */

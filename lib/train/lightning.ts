@@ -310,7 +310,10 @@ export class Trainer {
     return logs;
   }
 
-  /** Validation loss and (with `numClasses`) accuracy, macro precision/recall/F1. */
+  /**
+   * Validation loss and (with `numClasses`) accuracy, macro precision/recall/F1; with two classes
+   * also `val_auc` (ROC AUC of class 1's score).
+   */
   async validate(module: LightningModule, val: TensorDataset): Promise<EpochLogs> {
     const o = this.options;
     let i = 0;
@@ -329,6 +332,7 @@ export class Trainer {
         val_f1: ev.report.macro.f1,
       });
     }
+    if (ev.binary) logs.val_auc = ev.binary.auc;
     return logs;
   }
 }

@@ -96,3 +96,4 @@ export {
   type TrainerState,
 } from "./lightning.ts";
 export { areaUnderCurve, rocAuc, rocCurve, type RocPoint } from "./roc.ts";
+export { type FlipShift3dOptions, randomFlipShift3d } from "./augment3d.ts";

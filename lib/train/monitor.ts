@@ -33,12 +33,12 @@ export class Monitor {
    * Creates a monitor with no best value yet.
    *
    * @param name the metric's key in the epoch logs
-   * @param mode `auto` resolves to `max` for names matching acc/f1/precision/recall, else `min`
+   * @param mode `auto` resolves to `max` for names matching acc/auc/f1/precision/recall, else `min`
    * @param minDelta minimum change that counts as an improvement (its absolute value is used)
    */
   constructor(name: string, mode: MonitorMode = "auto", minDelta = 0) {
     this.name = name;
-    this.mode = mode === "auto" ? (/acc|f1|precision|recall/.test(name) ? "max" : "min") : mode;
+    this.mode = mode === "auto" ? (/acc|auc|f1|precision|recall/.test(name) ? "max" : "min") : mode;
     this.minDelta = Math.abs(minDelta);
   }
 

@@ -1,0 +1,27 @@
+import * as tf from "@tensorflow/tfjs";
+import { assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
+import { batchNorm3d, cnn3d } from "./cnn3d.ts";
+
+Deno.test("batchNorm3d normalizes each channel over batch and all three spatial axes", () => {
+  const input = tf.input({ shape: [2, 3, 4, 2] });
+  const model = tf.model({ inputs: input, outputs: batchNorm3d(input, { name: "bn" }) });
+  const x = tf.randomNormal([3, 2, 3, 4, 2], 5, 2, "float32", 7);
+  const y = model.apply(x, { training: true }) as tf.Tensor;
+  const expected = tf.tidy(() => {
+    const m = tf.moments(x, [0, 1, 2, 3]);
+    return tf.div(tf.sub(x, m.mean), tf.sqrt(tf.add(m.variance, 1e-3)));
+  });
+  const a = y.dataSync(), b = expected.dataSync();
+  for (let i = 0; i < a.length; i++) assertAlmostEquals(a[i], b[i], 1e-4);
+});
+
+Deno.test("cnn3d: shapes, parameter count of the 16-32-64 recipe, equal seeds equal weights", () => {
+  const m = cnn3d({ inputShape: [8, 8, 8, 1], numClasses: 2, seed: 3 });
+  assertEquals(m.outputs[0].shape, [null, 2]);
+  // conv 27·(1·16 + 16·32 + 32·64) + BN 4·(16+32+64) + dense 64·2+2
+  assertEquals(m.countParams(), 27 * (16 + 512 + 2048) + 4 * 112 + 130);
+  const p = m.predict(tf.zeros([2, 8, 8, 8, 1])) as tf.Tensor;
+  assertAlmostEquals(tf.sum(p).dataSync()[0], 2, 1e-5);
+  const again = cnn3d({ inputShape: [8, 8, 8, 1], numClasses: 2, seed: 3 });
+  assertEquals(again.getWeights()[0].dataSync(), m.getWeights()[0].dataSync());
+});
