@@ -64,11 +64,9 @@ export {
   TreeVerificationError,
 } from "./git_tree.ts";
 export {
-  ADRENAL_ASSET,
   ADRENAL_CLASSES,
   loadAdrenalMnist3d,
   loadModelNetSubset,
-  MODELNET_ASSETS,
   seededClassSplit,
   type VolumeDataset,
   type VolumeSplit,

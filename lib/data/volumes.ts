@@ -1,13 +1,15 @@
 /**
  * Voxel data sets for chapter 5: AdrenalMNIST3D (MedMNIST v2) and a two-class ModelNet10 subset.
  *
- * Both resolve through {@link resolveAsset} (cache → mirror → original URL, SHA-256 checked) and
- * are read with our `.npz`/`.npy` reader. Volumes come back as one `Uint8Array` per split, example
- * after example, each `side³` voxels in `[depth][height][width]` order, with integer labels.
+ * Both resolve through the asset registry (`registry.ts`: cache → mirror → original URL, SHA-256
+ * checked) and are read with our `.npz`/`.npy` reader. Volumes come back as one `Uint8Array` per
+ * split, example after example, each `side³` voxels in `[depth][height][width]` order, with
+ * integer labels.
  *
  * @module
  */
-import { type Asset, resolveAsset, type ResolveOptions } from "./assets.ts";
+import type { ResolveOptions } from "./assets.ts";
+import { resolveNamedAsset } from "./registry.ts";
 import { shuffledIndices } from "./batches.ts";
 import { type NpyArray, readNpy, readNpz } from "./npy.ts";
 import { Rng } from "../autograd/random.ts";
@@ -30,13 +32,6 @@ export interface VolumeDataset {
   splits: Record<"train" | "val" | "test", VolumeSplit>;
 }
 
-/** AdrenalMNIST3D at 28³ (the file as published on Zenodo, record 10519652). */
-export const ADRENAL_ASSET: Asset = {
-  name: "medmnist3d/adrenalmnist3d.npz",
-  sha256: "8ffd78c0f000265deb7cf4ee0b454136fb3170f9839ecaa7bb01adf9f88aa7d1",
-  urls: ["https://zenodo.org/records/10519652/files/adrenalmnist3d.npz?download=1"],
-};
-
 /** The two AdrenalMNIST3D classes (label 1: adrenal mass). */
 export const ADRENAL_CLASSES = ["normal", "mass"];
 
@@ -48,7 +43,7 @@ function expectShape(a: NpyArray, shape: number[], what: string) {
 
 /** Loads AdrenalMNIST3D (official train 1,188 / val 98 / test 298 split), 28³ uint8 volumes. */
 export async function loadAdrenalMnist3d(options: ResolveOptions = {}): Promise<VolumeDataset> {
-  const file = await resolveAsset(ADRENAL_ASSET, options);
+  const file = await resolveNamedAsset("medmnist3d/adrenalmnist3d.npz", options);
   const arrays = await readNpz(file);
   const split = (name: string): VolumeSplit => {
     const x = arrays.get(`${name}_images`);
@@ -66,26 +61,6 @@ export async function loadAdrenalMnist3d(options: ResolveOptions = {}): Promise<
   };
 }
 
-const MODELNET_COMMIT = "4d0b73133baf34f23b2735875a5f9ea1dfaf8d11";
-
-/** The ModelNet10 subset's files (gzip of float64 `.npy`, shape `(N, 1, 32, 32, 32)`). */
-export const MODELNET_ASSETS: Record<"chair" | "monitor", Asset> = {
-  chair: {
-    name: "modelnet10-subset/chair.npy.gz",
-    sha256: "cb33b51e8a5d65db881783fa19016d88e356ca33a7ca419e139520d086e38b69",
-    urls: [
-      `https://raw.githubusercontent.com/SomTambe/ModelNet10-dataset/${MODELNET_COMMIT}/chair.npy.gz`,
-    ],
-  },
-  monitor: {
-    name: "modelnet10-subset/monitor.npy.gz",
-    sha256: "c7b5028678ce848ec98ca5d36a8a1f1786420de119b0532f53972ac093d08230",
-    urls: [
-      `https://raw.githubusercontent.com/SomTambe/ModelNet10-dataset/${MODELNET_COMMIT}/monitor.npy.gz`,
-    ],
-  },
-};
-
 /**
  * Loads the ModelNet10 chair-vs-monitor subset (32³ occupancy grids; label 0 chair, 1 monitor) and
  * splits it per class with a seeded shuffle (fractions `train`/`val`, the rest is test).
@@ -97,7 +72,7 @@ export async function loadModelNetSubset(
   const cube = side ** 3;
   const perClass: Uint8Array[] = [];
   for (const cls of ["chair", "monitor"] as const) {
-    const file = await resolveAsset(MODELNET_ASSETS[cls], opts);
+    const file = await resolveNamedAsset(`modelnet10-subset/${cls}.npy.gz`, opts);
     const a = await readNpy(file);
     expectShape(a, [-1, 1, side, side, side], file);
     // Occupancy grids stored as float64 0/1: keep them as bytes.
