@@ -1,13 +1,20 @@
 /**
- * `deno task book` / `deno task test:book`: execute every chapter notebook in the Deno kernel with
- * our executor and build the static site into `_site/`.
+ * `deno task book` / `deno task test:book`: build the static site into `_site/` from the latest
+ * full execution of each chapter, executing in the Deno kernel only what is missing or stale.
  *
  * ```sh
- * deno run -A lib/book/book.ts [--quick] [--no-execute] [--out DIR] [--timeout S] [notebook...]
+ * deno run -A lib/book/book.ts [--quick] [--force] [--no-execute] [--out DIR] [--timeout S] [notebook...]
  * ```
  *
- * - `--quick`: chapters run in quick mode (`BOOK_QUICK=1`), as tests and CI do.
- * - `--no-execute`: publish the notebooks' stored outputs instead of executing them.
+ * - default (`deno task book`): a chapter whose kept full run (`runs/chapterN/notebook/`, see
+ *   `record.ts`) still matches its sources' hash is published from it; any other is executed in
+ *   full and kept there.
+ * - `--quick`: every chapter is executed in quick mode (`BOOK_QUICK=1`), as tests and CI do; the
+ *   result is kept in `runs/chapterN/quick/notebook/` and its pages are marked quick.
+ * - `--force`: re-execute every chapter.
+ * - `--no-execute`: publish the latest kept run of each chapter (marked stale when its sources
+ *   changed since), else the notebook's stored outputs.
+ * - `--base /book/`: the URL path the site will be served from (only the 404 page needs it).
  * - notebooks: only these (default: the `.ipynb` in each `chapters/NN-name/` folder).
  *
  * Prints `book: N passed, M failed` (one per notebook executed, plus the site build and its
@@ -15,11 +22,23 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { projectRoot } from "../data/assets.ts";
-import { executeNotebook } from "./execute.ts";
+import { executeNotebook, kernelspecProblem } from "./execute.ts";
+import {
+  chapterRunsName,
+  chapterSourceHash,
+  describeRun,
+  gitCommit,
+  keepExecuted,
+  readRunRecord,
+  recordDir,
+  type RunRecord,
+} from "./record.ts";
 import { readNotebook } from "./notebook.ts";
-import { buildSite, type Chapter, chapterSlug } from "./site.ts";
+import { buildSite, type Chapter, chapterSlug, notebookTitle } from "./site.ts";
+import { joinSource } from "./notebook.ts";
+import { cardPages, type ChapterIndex, collectRuns, resultsPage, runTheBookPage } from "./pages.ts";
 
 /** A chapter folder: its slug, notebook (if written yet) and README title. */
 export interface ChapterSource {
@@ -53,28 +72,59 @@ export async function discoverChapters(
   return out.sort((a, b) => a.slug.localeCompare(b.slug));
 }
 
-/** Checks a built site: pages exist, no `file://` or CDN URLs, no error outputs, figures exist. */
+/** Every `.html` file under `dir`, as site-relative paths. */
+async function htmlFiles(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(`${dir}/${prefix}`)) {
+    if (e.isDirectory && e.name !== "assets") {
+      out.push(...await htmlFiles(dir, `${prefix}${e.name}/`));
+    } else if (e.isFile && e.name.endsWith(".html")) out.push(`${prefix}${e.name}`);
+  }
+  return out;
+}
+
+/**
+ * Checks a built site: the contents, 404, search and chapter pages exist; no page has a `file://`
+ * URL, an asset from another host or an error output; and every relative link, image, script,
+ * stylesheet and form target of every page resolves to a file of the site (so it works from any
+ * sub-path). The 404 page's links resolve from its `<base href>`, i.e. the site root.
+ */
 export async function verifySite(dir: string, slugs: string[]): Promise<string[]> {
   const problems: string[] = [];
-  for (const page of ["index.html", ...slugs.map((s) => `${s}.html`)]) {
-    let html: string;
+  const all = new Set(await htmlFiles(dir));
+  for (const page of ["index.html", "404.html", "search.html", ...slugs.map((s) => `${s}.html`)]) {
+    if (!all.has(page)) problems.push(`${page}: missing`);
+  }
+  const exists = async (rel: string) => {
     try {
-      html = await Deno.readTextFile(`${dir}/${page}`);
+      await Deno.stat(`${dir}/${rel}`);
+      return true;
     } catch {
-      problems.push(`${page}: missing`);
-      continue;
+      return false;
     }
+  };
+  for (const page of [...all].sort()) {
+    const html = await Deno.readTextFile(`${dir}/${page}`);
     if (html.includes("file://")) problems.push(`${page}: contains a file:// URL`);
-    for (const m of html.matchAll(/(?:src|href)="(https?:)?\/\/[^"]*"/g)) {
-      if (/^(?:src)/.test(m[0])) problems.push(`${page}: external asset ${m[0]}`);
+    for (const m of html.matchAll(/src="(https?:)?\/\/[^"]*"/g)) {
+      problems.push(`${page}: external asset ${m[0]}`);
     }
     if (html.includes(`class="output error"`)) problems.push(`${page}: has an error output`);
-    for (const m of html.matchAll(/(?:src|href)="((?:figures|assets|notebooks)\/[^"#?]+)"/g)) {
-      try {
-        await Deno.stat(`${dir}/${m[1]}`);
-      } catch {
-        problems.push(`${page}: ${m[1]} not found`);
+    const hasBase = /<base href=/.test(html);
+    const from = new URL(hasBase ? "http://site/" : `http://site/${page}`);
+    const body = html.replace(/<base href="[^"]*">/, "");
+    for (const m of body.matchAll(/\b(?:src|href|action)="([^"]*)"/g)) {
+      const ref = m[1].replaceAll("&amp;", "&");
+      if (/^(?:[a-z]+:|#|\/\/)/i.test(ref) || ref === "") continue;
+      if (ref.startsWith("/")) {
+        problems.push(`${page}: root-absolute link ${ref} (breaks under a sub-path)`);
+        continue;
       }
+      const target = new URL(ref, from);
+      if (target.origin !== "http://site") continue;
+      let rel = decodeURIComponent(target.pathname.slice(1));
+      if (rel === "" || rel.endsWith("/")) rel += "index.html";
+      if (!(await exists(rel))) problems.push(`${page}: ${ref} not found`);
     }
   }
   return problems;
@@ -82,16 +132,70 @@ export async function verifySite(dir: string, slugs: string[]): Promise<string[]
 
 /** Options for {@linkcode buildBook}. */
 export interface BuildBookOptions {
-  /** Quick mode for every chapter. */
+  /** Quick mode for every chapter (always executes: this is the book's test). */
   quick?: boolean;
-  /** Execute notebooks (default true). */
+  /** Execute notebooks whose kept run is missing or stale (default true). */
   execute?: boolean;
+  /** Re-execute even chapters whose kept full run still matches their sources. */
+  force?: boolean;
   /** Output directory (default `<repo>/_site`). */
   outDir?: string;
   /** Seconds per cell (default 900 in quick mode, else the executor's 3600). */
   timeout?: number;
   /** Only these notebooks (default: every chapter's). */
   notebooks?: string[];
+  /** Repository root holding `runs/` and `data/datasets/` (default {@linkcode projectRoot}). */
+  root?: string;
+  /** URL path the site will be served from (default `/`; the 404 page needs it). */
+  basePath?: string;
+}
+
+/** What to publish for one chapter notebook, and whether it must be executed first. */
+export interface ChapterPlan {
+  /** The notebook file to publish (kept execution, or the source notebook). */
+  file: string;
+  /** The run that produced it, when known. */
+  run?: RunRecord;
+  /** True when the chapter must be executed. */
+  execute: boolean;
+  /** Why (for the log). */
+  reason: string;
+}
+
+/**
+ * Decides per chapter: publish the kept full run when its source hash still matches, else
+ * execute (full mode), or in quick mode always execute. With `execute: false`, publish the
+ * latest kept run (full, else quick; marked stale when its sources changed), else the notebook.
+ */
+export async function planChapter(
+  notebook: string,
+  options: Pick<BuildBookOptions, "quick" | "execute" | "force" | "root"> = {},
+): Promise<ChapterPlan> {
+  const hash = await chapterSourceHash(notebook);
+  const name = basename(notebook);
+  const kept = async (mode: "full" | "quick") => {
+    const dir = recordDir(notebook, mode, options.root);
+    const run = await readRunRecord(dir);
+    if (!run?.success) return undefined;
+    try {
+      await Deno.stat(`${dir}/${name}`);
+    } catch {
+      return undefined;
+    }
+    return { file: `${dir}/${name}`, run: { ...run, stale: run.sourceHash !== hash } };
+  };
+  if (options.execute === false) {
+    const k = (await kept("full")) ?? (await kept("quick"));
+    return k
+      ? { ...k, execute: false, reason: `kept ${describeRun(k.run)}` }
+      : { file: notebook, execute: false, reason: "stored outputs (never executed here)" };
+  }
+  if (options.quick) return { file: notebook, execute: true, reason: "quick mode" };
+  const full = await kept("full");
+  if (options.force) return { file: notebook, execute: true, reason: "--force" };
+  if (!full) return { file: notebook, execute: true, reason: "no kept full run" };
+  if (full.run.stale) return { file: notebook, execute: true, reason: "sources changed" };
+  return { ...full, execute: false, reason: `kept ${describeRun(full.run)}` };
 }
 
 /** Executes and publishes; returns counts of passed and failed steps. */
@@ -101,42 +205,83 @@ export async function buildBook(
   const sources: ChapterSource[] = options.notebooks?.length
     ? options.notebooks.map((p) => ({ slug: chapterSlug(resolve(p)), notebook: resolve(p) }))
     : await discoverChapters();
+  const mode = options.quick ? "quick" : "full";
   const work = await Deno.makeTempDir({ prefix: "book-" });
   let passed = 0;
   let failed = 0;
   const chapters: Chapter[] = [];
   try {
+    const plans = new Map<string, ChapterPlan>();
     for (const src of sources) {
-      if (!src.notebook) {
+      if (src.notebook) plans.set(src.slug, await planChapter(src.notebook, options));
+    }
+    if ([...plans.values()].some((p) => p.execute)) {
+      const problem = await kernelspecProblem();
+      if (problem) {
+        console.log(`FAIL  cannot execute notebooks: ${problem}`);
+        return { passed, failed: failed + 1, outDir: options.outDir ?? `${projectRoot()}/_site` };
+      }
+    }
+    for (const src of sources) {
+      const plan = plans.get(src.slug);
+      if (!src.notebook || !plan) {
         chapters.push({ slug: src.slug, title: src.readmeTitle });
         continue;
       }
-      let file = src.notebook;
-      if (options.execute ?? true) {
+      let file = plan.file;
+      let run = plan.run;
+      if (plan.execute) {
         const out = `${work}/${src.slug}.ipynb`;
         const t0 = performance.now();
+        console.log(`run   ${src.slug} (${mode}: ${plan.reason})`);
         const r = await executeNotebook(src.notebook, {
           output: out,
           quick: options.quick,
           timeout: options.timeout ?? (options.quick ? 900 : undefined),
         });
-        const secs = ((performance.now() - t0) / 1000).toFixed(0);
+        const seconds = (performance.now() - t0) / 1000;
+        run = {
+          date: new Date().toISOString(),
+          mode,
+          commit: await gitCommit(dirname(src.notebook)),
+          seconds: Math.round(seconds * 10) / 10,
+          sourceHash: await chapterSourceHash(src.notebook),
+          success: r.success,
+        };
         if (r.success) {
           passed++;
-          console.log(`ok    ${src.slug} executed (${secs} s)`);
+          console.log(`ok    ${src.slug} executed (${seconds.toFixed(0)} s)`);
         } else {
           failed++;
-          console.log(`FAIL  ${src.slug}: a cell failed or the kernel died (${secs} s; see above)`);
+          console.log(
+            `FAIL  ${src.slug}: a cell failed or the kernel died (${
+              seconds.toFixed(0)
+            } s; see above)`,
+          );
         }
         try {
           await Deno.stat(out);
-          file = out;
-        } catch { /* executor wrote nothing: publish the stored notebook */ }
+          file = r.success
+            ? await keepExecuted(
+              out,
+              recordDir(src.notebook, mode, options.root),
+              basename(src.notebook),
+              run,
+            )
+            : out;
+        } catch {
+          /* executor wrote nothing: publish the stored notebook */
+          run = undefined;
+        }
+      } else {
+        passed++;
+        console.log(`ok    ${src.slug}: ${plan.reason}`);
       }
       chapters.push({
         slug: src.slug,
         notebook: await readNotebook(file),
         notebookFile: file,
+        run,
       });
     }
     let readme = "";
@@ -144,7 +289,33 @@ export async function buildBook(
       readme = await Deno.readTextFile(`${projectRoot()}/README.md`);
     } catch { /* none */ }
     const intro = readme.split(/\n\s*\n/).find((p, i) => i > 0 && !p.startsWith("#")) ?? "";
-    const outDir = await buildSite(chapters, { outDir: options.outDir, intro });
+    const root = options.root ?? projectRoot();
+    const runs = await collectRuns(root);
+    const index: ChapterIndex = new Map();
+    const sourcesText = new Map<string, string>();
+    for (const c of chapters) {
+      const title = c.title ?? (c.notebook && notebookTitle(c.notebook)) ?? c.slug;
+      if (c.notebook) index.set(chapterRunsName(c.slug), { slug: c.slug, title });
+      if (c.notebook) {
+        sourcesText.set(
+          chapterRunsName(c.slug),
+          c.notebook.cells.map((cell) => joinSource(cell.source)).join("\n"),
+        );
+      }
+    }
+    const cards = await cardPages(root, runs, sourcesText);
+    for (const c of chapters) c.cards = cards.links.get(chapterRunsName(c.slug));
+    const outDir = await buildSite(chapters, {
+      outDir: options.outDir,
+      intro,
+      basePath: options.basePath,
+      pages: [
+        resultsPage(runs, index),
+        runTheBookPage(readme, chapters.filter((c) => c.notebook).map((c) => c.slug)),
+        ...cards.pages,
+      ],
+      copies: cards.copies,
+    });
     const problems = await verifySite(
       outDir,
       chapters.filter((c) => c.notebook).map((c) => c.slug),
@@ -169,6 +340,8 @@ export async function main(argv: string[]): Promise<number> {
     const a = argv[i];
     if (a === "--quick") opts.quick = true;
     else if (a === "--no-execute") opts.execute = false;
+    else if (a === "--force") opts.force = true;
+    else if (a === "--base") opts.basePath = argv[++i];
     else if (a === "--out") opts.outDir = resolve(argv[++i]);
     else if (a === "--timeout") opts.timeout = Number(argv[++i]);
     else if (a.endsWith(".ipynb")) opts.notebooks!.push(a);

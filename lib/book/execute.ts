@@ -109,3 +109,44 @@ export function inCI(): boolean {
     return false;
   }
 }
+
+/**
+ * Why the registered Deno kernel cannot start, or undefined when it can: no Jupyter, no `deno`
+ * kernelspec, or a kernelspec whose `deno` binary moved or was deleted (e.g. registered by
+ * another clone's `deno jupyter --install`). The message says what to run.
+ */
+export async function kernelspecProblem(): Promise<string | undefined> {
+  const py = "import json, jupyter_client.kernelspec as k\n" +
+    "try:\n  s = k.KernelSpecManager().get_kernel_spec('deno')\n" +
+    "except k.NoSuchKernel:\n  print(json.dumps(None)); raise SystemExit\n" +
+    "print(json.dumps({'argv': s.argv, 'dir': s.resource_dir}))";
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(bookPython(), {
+      args: ["-c", py],
+      stdout: "piped",
+      stderr: "piped",
+      env: { PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+    }).output();
+  } catch (e) {
+    return `cannot run ${bookPython()} (${(e as Error).message}): install Debian's Jupyter ` +
+      "(see README.md), then run `deno task setup`";
+  }
+  const dec = new TextDecoder();
+  if (!out.success) {
+    const err = dec.decode(out.stderr).trim().split("\n").pop() ?? "";
+    return `${bookPython()} cannot load jupyter_client (${err}): install Debian's Jupyter ` +
+      "(see README.md), then run `deno task setup`";
+  }
+  const spec = JSON.parse(dec.decode(out.stdout)) as { argv: string[]; dir: string } | null;
+  if (!spec) return "no Deno Jupyter kernel is registered: run `deno task setup`";
+  const exe = spec.argv[0] ?? "";
+  if (exe.includes("/")) {
+    try {
+      if (Deno.statSync(exe).isFile) return undefined;
+    } catch { /* missing */ }
+    return `the Deno Jupyter kernel (${spec.dir}/kernel.json) runs ${exe}, which does not ` +
+      "exist (moved or deleted): run `deno task setup` to register this checkout's deno";
+  }
+  return undefined;
+}

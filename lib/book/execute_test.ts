@@ -73,3 +73,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "deno task book with a stale kernelspec: a clear `deno task setup` error, no traceback",
+  ignore,
+  sanitizeResources: false,
+  async fn() {
+    const data = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${data}/kernels/deno`, { recursive: true });
+      await Deno.writeTextFile(
+        `${data}/kernels/deno/kernel.json`,
+        JSON.stringify({
+          argv: [`${data}/moved/deno`, "jupyter", "--kernel", "--conn", "{connection_file}"],
+          display_name: "Deno",
+          language: "typescript",
+        }),
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", fromFileUrl(new URL("./book.ts", import.meta.url)), "--quick"],
+        env: { JUPYTER_DATA_DIR: data, JUPYTER_PATH: "" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const log = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assertEquals(out.success, false);
+      assertMatch(log, /moved\/deno, which does not exist .*run `deno task setup`/);
+      assertEquals(log.includes("Traceback"), false, log);
+    } finally {
+      await Deno.remove(data, { recursive: true });
+    }
+  },
+});

@@ -78,7 +78,7 @@ function protectMath(md: string): { text: string; math: string[] } {
 
 /** Options for {@linkcode renderMarkdown}. */
 export interface MarkdownOptions {
-  /** Rewrites link targets (e.g. `../02-cnn/cnn.ipynb` → `02-cnn.html`). */
+  /** Rewrites link targets (e.g. `../02-cnn/cnn.ipynb` → `02-cnn.html`; `""`: text, no link). */
   rewriteLink?: (href: string) => string;
   /** Heading ids already used on the page (kept unique across cells). */
   usedIds?: Set<string>;
@@ -116,6 +116,7 @@ export function renderMarkdown(
         t: Tokens.Link,
       ) {
         const href = options.rewriteLink ? options.rewriteLink(t.href) : t.href;
+        if (href === "") return this.parser.parseInline(t.tokens);
         const title = t.title ? ` title="${escapeXml(t.title)}"` : "";
         return `<a href="${escapeXml(href)}"${title}>${this.parser.parseInline(t.tokens)}</a>`;
       },

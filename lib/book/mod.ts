@@ -9,7 +9,8 @@
  * | `site.ts` / `markdown.ts` | static site renderer (marked, KaTeX at build time, highlight.js; relative links, no CDN) |
  * | `book.ts` | `deno task book` / `test:book`: execute every chapter, build and verify `_site/` |
  * | `serve.ts` | `deno task serve`: static server for `_site/` on 127.0.0.1 |
- * | `cdp.ts` | tiny headless-Chromium driver (DevTools protocol) for the site's browser test |
+ * | `browser.ts` | headless Debian Chromium via `playwright-core` for the browser tests |
+ * | `record.ts` | the executed notebook a chapter's last kernel run keeps beside its results, and its `run.json` |
  * | `jupyter_shim.ts` | `Deno.jupyter` degraded to text and files in script runs |
  *
  * Book rules for chapter notebooks: a later cell never re-declares an earlier cell's top-level
@@ -88,4 +89,14 @@ export {
   verifySite,
 } from "./book.ts";
 export { contentType, serveSite, staticHandler } from "./serve.ts";
-export { Browser, chromiumPath } from "./cdp.ts";
+export { type BookBrowser, chromiumPath, openBrowser, requestsLeaving } from "./browser.ts";
+export {
+  chapterRunsName,
+  chapterSourceHash,
+  describeRun,
+  gitCommit,
+  keepExecuted,
+  readRunRecord,
+  recordDir,
+  type RunRecord,
+} from "./record.ts";

@@ -1,6 +1,7 @@
 /**
  * A tiny static file server for the built site (`deno task serve`): serves `_site/` on
- * `http://127.0.0.1:8000/` (flags: `--port N`, `--dir DIR`).
+ * `http://127.0.0.1:8000/` (flags: `--port N`, `--dir DIR`, `--base /book/` to serve it from a
+ * sub-path as a static host would). Missing files get the site's `404.html` with status 404.
  *
  * @module
  */
@@ -27,11 +28,30 @@ export function contentType(path: string): string {
   return TYPES[path.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
 }
 
-/** A request handler serving files under `root` (directories serve their `index.html`). */
-export function staticHandler(root: string): (req: Request) => Promise<Response> {
+/**
+ * A request handler serving files under `root` (directories serve their `index.html`) at URL path
+ * `base` (default `/`); anything else gets `root/404.html` (or plain text) with status 404.
+ */
+export function staticHandler(root: string, base = "/"): (req: Request) => Promise<Response> {
+  const prefix = base.endsWith("/") ? base : `${base}/`;
+  const notFound = async () => {
+    try {
+      const body = await Deno.readFile(`${root}/404.html`);
+      return new Response(body, {
+        status: 404,
+        headers: { "content-type": contentType("x.html") },
+      });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  };
   return async (req) => {
     const url = new URL(req.url);
-    let rel = normalize(decodeURIComponent(url.pathname));
+    if (!url.pathname.startsWith(prefix)) {
+      if (`${url.pathname}/` === prefix) return Response.redirect(new URL(prefix, url), 301);
+      return await notFound();
+    }
+    let rel = normalize(decodeURIComponent(url.pathname.slice(prefix.length - 1)));
     if (rel === "" || rel === "/") rel = "/index.html";
     const path = `${root}${rel.startsWith("/") ? rel : `/${rel}`}`;
     try {
@@ -40,7 +60,7 @@ export function staticHandler(root: string): (req: Request) => Promise<Response>
       const body = await Deno.readFile(file);
       return new Response(body, { headers: { "content-type": contentType(file) } });
     } catch {
-      return new Response("not found", { status: 404 });
+      return await notFound();
     }
   };
 }
@@ -50,10 +70,11 @@ export function serveSite(
   root: string,
   port = 8000,
   onListen?: (addr: Deno.NetAddr) => void,
+  base = "/",
 ): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve(
     { hostname: "127.0.0.1", port, onListen: onListen ?? (() => {}) },
-    staticHandler(root),
+    staticHandler(root, base),
   );
 }
 
@@ -65,5 +86,11 @@ if (import.meta.main) {
   };
   const root = flag("--dir") ?? `${projectRoot()}/_site`;
   const port = Number(flag("--port") ?? 8000);
-  serveSite(root, port, (a) => console.log(`serving ${root} at http://${a.hostname}:${a.port}/`));
+  const base = flag("--base") ?? "/";
+  serveSite(
+    root,
+    port,
+    (a) => console.log(`serving ${root} at http://${a.hostname}:${a.port}${base}`),
+    base,
+  );
 }

@@ -11,6 +11,8 @@ import { projectRoot } from "../data/assets.ts";
 import { type Heading, highlight, renderMarkdown, renderMath } from "./markdown.ts";
 import { escapeXml } from "../viz/svg.ts";
 import { type CellOutput, joinSource, type Notebook } from "./notebook.ts";
+import { describeRun, type RunRecord } from "./record.ts";
+import { SEARCH_JS, SEARCH_PAGE, searchEntries, searchIndexScript } from "./search.ts";
 
 /** One chapter to publish. */
 export interface Chapter {
@@ -22,6 +24,10 @@ export interface Chapter {
   title?: string;
   /** Path of the executed notebook to offer for download (copied to `notebooks/`). */
   notebookFile?: string;
+  /** The run that produced the notebook's outputs (shown on the page). */
+  run?: RunRecord;
+  /** Pages published with the chapter (dataset and model cards): `[href, label]`. */
+  cards?: [string, string][];
 }
 
 /** Options for {@linkcode buildSite}. */
@@ -32,6 +38,43 @@ export interface SiteOptions {
   title?: string;
   /** Markdown shown on the contents page above the chapter list. */
   intro?: string;
+  /** Pages besides the chapters (results, how to run, cards), written as `<slug>.html`. */
+  pages?: ExtraPage[];
+  /** Files copied into the site as they are: site path → absolute source path. */
+  copies?: Map<string, string>;
+  /**
+   * The URL path the site is served from (default `/`): only the 404 page, which a server returns
+   * for any missing path at any depth, needs it (as `<base href>`); every other link is relative.
+   */
+  basePath?: string;
+}
+
+/** A page that is not a chapter: results, how to run the book, a dataset or model card. */
+export interface ExtraPage {
+  /** File name without `.html`; may contain one folder level (`cards/clothing5-v2`). */
+  slug: string;
+  /** Page title. */
+  title: string;
+  /** The page's HTML body (inside `<main>`); its links are relative to the page's own folder. */
+  html: string;
+  /** Listed in the header of every page. */
+  nav?: boolean;
+  /** Its text goes into the search index (default true). */
+  searchable?: boolean;
+  /** Needs plotly.js. */
+  usesPlotly?: boolean;
+}
+
+/** One entry of the prebuilt search index (`assets/search-index.js`). */
+export interface SearchEntry {
+  /** Section title. */
+  t: string;
+  /** Page title. */
+  p: string;
+  /** Site-relative URL (with `#anchor`). */
+  u: string;
+  /** Plain text of the section (truncated). */
+  x: string;
 }
 
 // deno-lint-ignore no-control-regex
@@ -47,11 +90,17 @@ export function notebookTitle(nb: Notebook): string | undefined {
   return undefined;
 }
 
+/**
+ * Where a link in a chapter's markdown goes on the site: another chapter's notebook → its page;
+ * any other file of the repository (`../../lib/autograd/mod.ts`) → `""`, i.e. plain text, since
+ * the site does not carry the repository; URLs and anchors unchanged.
+ */
 function hrefForNotebookLink(chapters: Chapter[]): (href: string) => string {
   return (href) => {
+    if (/^(?:[a-z][a-z0-9+.-]*:|#|\/\/)/i.test(href)) return href;
     const m = href.match(/^(?:\.\.\/)?([^/]+)\/[^/]+\.ipynb(#.*)?$/);
     if (m && chapters.some((c) => c.slug === m[1])) return `${m[1]}.html${m[2] ?? ""}`;
-    return href;
+    return "";
   };
 }
 
@@ -164,20 +213,36 @@ function layout(opts: {
   nav: string;
   toc: string;
   usesPlotly: boolean;
+  /** Links of the header's site menu (`[href, label]`, site-relative). */
+  menu?: [string, string][];
+  /** Prefix from this page to the site root (`""`, or `"../"` for `cards/x.html`). */
+  root?: string;
+  /** `<base href>` (the 404 page only). */
+  base?: string;
+  /** Extra tags for `<head>`. */
+  head?: string;
 }): string {
+  const r = opts.root ?? "";
+  const menu = (opts.menu ?? []).map(([href, label]) =>
+    `<a href="${r}${href}">${escapeXml(label)}</a>`
+  ).join("");
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(opts.title)}</title>
-<link rel="stylesheet" href="assets/katex/katex.min.css">
-<link rel="stylesheet" href="assets/book.css">
-${opts.usesPlotly ? `<script src="assets/plotly.min.js"></script>\n` : ""}</head>
+${opts.base ? `<base href="${escapeXml(opts.base)}">\n` : ""}<title>${escapeXml(opts.title)}</title>
+<link rel="stylesheet" href="${r}assets/katex/katex.min.css">
+<link rel="stylesheet" href="${r}assets/book.css">
+${opts.usesPlotly ? `<script src="${r}assets/plotly.min.js"></script>\n` : ""}${
+    opts.head ?? ""
+  }</head>
 <body>
-<header class="top"><a class="book" href="index.html">${
+<header class="top"><a class="book" href="${r}index.html">${
     escapeXml(opts.bookTitle)
-  }</a>${opts.nav}</header>
+  }</a>${opts.nav}<nav class="site">${menu}</nav><form class="search" action="${r}search.html" ` +
+    `role="search"><input type="search" name="q" placeholder="Search the book" ` +
+    `aria-label="Search the book"></form></header>
 <div class="page">
 ${opts.toc ? `<nav class="toc">${opts.toc}</nav>` : ""}
 <main>
@@ -188,6 +253,31 @@ ${opts.body}
 </body>
 </html>
 `;
+}
+
+function cardsBox(cards: [string, string][] | undefined): string {
+  if (!cards?.length) return "";
+  return `<aside class="cards"><h2 id="published-with-this-chapter">Published with this chapter</h2><ul>${
+    cards.map(([href, label]) => `<li><a href="${href}">${escapeXml(label)}</a></li>`).join("")
+  }</ul></aside>`;
+}
+
+/** The line at the top of a chapter page saying which run produced its outputs. */
+export function runBanner(run: RunRecord | undefined, download?: string): string {
+  const dl = download ? ` · <a href="${download}" download>executed notebook (.ipynb)</a>` : "";
+  if (!run) {
+    return `<p class="run-info unexecuted">Outputs as stored in the notebook (not executed for this build)${dl}</p>`;
+  }
+  const classes = ["run-info", run.mode, ...(run.stale ? ["stale"] : [])].join(" ");
+  const quick = run.mode === "quick"
+    ? "<strong>Quick-mode run</strong> (a small slice of the data, few epochs: the numbers below are " +
+      "not the chapter's results). "
+    : "";
+  const stale = run.stale ? " <strong>The chapter's sources changed since this run.</strong>" : "";
+  const failed = run.success ? "" : " <strong>A cell failed in this run.</strong>";
+  return `<p class="${classes}">${quick}Outputs from the ${
+    escapeXml(describeRun(run))
+  }.${stale}${failed}${dl}</p>`;
 }
 
 function tocHtml(headings: Heading[]): string {
@@ -220,6 +310,11 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
   ]));
   const contents: string[] = [];
   let usesPlotly = false;
+  const extra = options.pages ?? [];
+  const menu: [string, string][] = extra.filter((p) => p.nav).map((
+    p,
+  ) => [`${p.slug}.html`, p.title]);
+  const index: SearchEntry[] = [];
   written.forEach((chapter, i) => {
     const ctx: PageContext = {
       chapter,
@@ -247,19 +342,25 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
         : `<span></span>`) +
       `</nav>`;
     const download = chapter.notebookFile
-      ? `<p class="download"><a href="notebooks/${chapter.slug}.ipynb">Download the executed notebook</a></p>`
+      ? `<p class="download"><a href="notebooks/${chapter.slug}.ipynb" download>Download the executed notebook</a></p>`
       : "";
+    const banner = runBanner(
+      chapter.run,
+      chapter.notebookFile ? `notebooks/${chapter.slug}.ipynb` : undefined,
+    );
     pages.set(
       `${chapter.slug}.html`,
       layout({
         title: `${titles.get(chapter.slug)} · ${bookTitle}`,
         bookTitle,
-        body: body + download,
+        body: banner + body + cardsBox(chapter.cards) + download,
         nav,
         toc: tocHtml(ctx.headings),
         usesPlotly: ctx.usesPlotly,
+        menu,
       }),
     );
+    index.push(...searchEntries(body, titles.get(chapter.slug)!, `${chapter.slug}.html`));
     const sections = ctx.headings.filter((h) => h.depth === 2).map((h) =>
       `<li><a href="${chapter.slug}.html#${h.id}">${escapeXml(h.text)}</a></li>`
     ).join("");
@@ -291,6 +392,65 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
         : "",
       toc: "",
       usesPlotly: false,
+      menu,
+    }),
+  );
+  for (const page of extra) {
+    const root = "../".repeat(page.slug.split("/").length - 1);
+    const headings = [...page.html.matchAll(/<h([23]) id="([^"]+)">([\s\S]*?)<\/h\1>/g)].map((
+      m,
+    ) => ({
+      depth: Number(m[1]),
+      id: m[2],
+      text: m[3].replace(/<[^>]+>/g, "").trim(),
+    }));
+    pages.set(
+      `${page.slug}.html`,
+      layout({
+        title: `${page.title} · ${bookTitle}`,
+        bookTitle,
+        body: page.html,
+        nav: "",
+        toc: tocHtml(headings),
+        usesPlotly: page.usesPlotly ?? false,
+        menu,
+        root,
+      }),
+    );
+    usesPlotly ||= page.usesPlotly ?? false;
+    if (page.searchable ?? true) {
+      index.push(...searchEntries(page.html, page.title, `${page.slug}.html`));
+    }
+  }
+  pages.set(
+    "search.html",
+    layout({
+      title: `Search · ${bookTitle}`,
+      bookTitle,
+      body: SEARCH_PAGE,
+      nav: "",
+      toc: "",
+      usesPlotly: false,
+      menu,
+    }),
+  );
+  pages.set("assets/search-index.js", searchIndexScript(index));
+  pages.set("assets/search.js", SEARCH_JS);
+  const base = options.basePath ?? "/";
+  pages.set(
+    "404.html",
+    layout({
+      title: `Page not found · ${bookTitle}`,
+      bookTitle,
+      body: `<h1>Page not found</h1><p>There is no page at this address. Try the ` +
+        `<a href="index.html">contents</a> or search the book:</p><form class="search-page" ` +
+        `action="search.html"><input type="search" name="q" aria-label="Search the book"> ` +
+        `<button>Search</button></form>`,
+      nav: "",
+      toc: "",
+      usesPlotly: false,
+      menu,
+      base: base.endsWith("/") ? base : `${base}/`,
     }),
   );
   return { pages, files, usesPlotly };
@@ -333,6 +493,16 @@ pre.stderr { background: #fff6f0; } pre.error { background: #fdecea; color: #8a1
 ol.contents > li { margin: .6rem 0; font-family: "DejaVu Sans", Verdana, sans-serif; }
 ol.contents ul { font-size: 15px; } li.pending { color: var(--muted); }
 table { border-collapse: collapse; } th, td { border: 1px solid var(--line); padding: .3rem .6rem; }
+.run-info { font: 14px/1.4 "DejaVu Sans", Verdana, sans-serif; color: var(--muted); margin: 1rem 0;
+  padding: .4rem .7rem; border-left: 3px solid var(--line); }
+.run-info.quick, .run-info.stale { background: #fff8e1; border-color: #e0a800; color: var(--fg); }
+nav.site { display: flex; gap: 1rem; white-space: nowrap; }
+form.search input { font: inherit; padding: .2rem .4rem; width: 11rem; }
+.search-results li { margin: .8rem 0; } .search-results .snippet { margin: .2rem 0; color: var(--muted);
+  font-size: 15px; } .search-page-title { color: var(--muted); font-size: 14px; }
+table.samples img { margin: 1px; image-rendering: pixelated; } td.num { text-align: right; }
+table.runs td { font-size: 14px; } tr.quick td, td.quick { color: var(--muted); }
+aside.cards { margin-top: 2rem; padding: .2rem 1rem; background: var(--code-bg); border-radius: 6px; }
 .download { margin-top: 2rem; font: 14px "DejaVu Sans", Verdana, sans-serif; }
 .hljs-keyword, .hljs-built_in { color: #a626a4; } .hljs-string, .hljs-regexp { color: #50a14f; }
 .hljs-number, .hljs-literal { color: #986801; } .hljs-comment { color: #a0a1a7; font-style: italic; }
@@ -354,10 +524,17 @@ export async function buildSite(chapters: Chapter[], options: SiteOptions = {}):
   const site = renderSite(chapters, options);
   await Deno.remove(out, { recursive: true }).catch(() => {});
   await Deno.mkdir(`${out}/assets`, { recursive: true });
-  for (const [path, html] of site.pages) await Deno.writeTextFile(`${out}/${path}`, html);
+  for (const [path, html] of site.pages) {
+    await Deno.mkdir(dirname(`${out}/${path}`), { recursive: true });
+    await Deno.writeTextFile(`${out}/${path}`, html);
+  }
   for (const [path, bytes] of site.files) {
     await Deno.mkdir(dirname(`${out}/${path}`), { recursive: true });
     await Deno.writeFile(`${out}/${path}`, bytes);
+  }
+  for (const [path, from] of options.copies ?? []) {
+    await Deno.mkdir(dirname(`${out}/${path}`), { recursive: true });
+    await Deno.copyFile(from, `${out}/${path}`);
   }
   for (const c of chapters) {
     if (c.notebookFile) {

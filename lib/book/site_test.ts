@@ -3,7 +3,7 @@
 import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
 import { lineChart, plotlyChart } from "../viz/mod.ts";
 import { toBase64 } from "../viz/png.ts";
-import { Browser, chromiumPath } from "./cdp.ts";
+import { type BookBrowser, chromiumPath, openBrowser, requestsLeaving } from "./browser.ts";
 import { inCI } from "./execute.ts";
 import type { Notebook } from "./notebook.ts";
 import { serveSite } from "./serve.ts";
@@ -95,18 +95,16 @@ Deno.test({
     assert(chromium, "chromium is required in CI (apt-get install chromium)");
     const dir = await Deno.makeTempDir();
     const server = serveSite(dir, 0);
-    let browser: Browser | undefined;
+    let browser: BookBrowser | undefined;
     try {
       await buildSite([{ slug: "01-fixture", notebook: await fixture() }], { outDir: dir });
       assertEquals(await verifySite(dir, ["01-fixture"]), []);
       const origin = `http://127.0.0.1:${server.addr.port}/`;
-      browser = await Browser.launch(chromium);
-      await browser.goto(`${origin}01-fixture.html`, 300);
-      const state = await browser.evaluate<Record<string, unknown>>(`(async () => {
+      browser = await openBrowser(chromium);
+      await browser.page.goto(`${origin}01-fixture.html`, { waitUntil: "networkidle" });
+      await browser.page.waitForSelector(".plotly-figure .main-svg");
+      const state = await browser.page.evaluate<Record<string, unknown>>(`(async () => {
         await document.fonts.ready;
-        for (let i = 0; i < 50 && !document.querySelector(".plotly-figure .main-svg"); i++) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
         const imgs = [...document.querySelectorAll(".output.image img")];
         const katex = [...document.querySelectorAll(".katex")];
         return {
@@ -130,10 +128,7 @@ Deno.test({
       assert(Number(state.katexWidth) > 10, "math has layout width");
       assertEquals(state.katexFont, true, "a KaTeX font loaded");
       assertMatch(String(state.katexCss), /KaTeX_Main/);
-      const outside = browser.requests.filter((u) =>
-        !u.startsWith(origin) && !u.startsWith("data:")
-      );
-      assertEquals(outside, [], "requests that left localhost");
+      assertEquals(requestsLeaving(browser.requests, origin), [], "requests that left localhost");
       assert(
         browser.requests.some((u) => u.includes("assets/katex/fonts/")),
         "fonts came from the site",

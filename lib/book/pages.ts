@@ -1,0 +1,364 @@
+/**
+ * The site's pages besides the chapters, all generated from files the runs and the dataset
+ * builder wrote (nothing here is written by hand):
+ *
+ * - `results.html`: every chapter's `summary.json` (full and quick) and `metrics.json` files;
+ * - `run-the-book.html`: the README's sections on running the book;
+ * - `datasets/<name>-v<version>.html`: each published dataset under `data/datasets/` (its
+ *   `card.md`, counts per split, a sample grid, checksums and the `.tar.gz` archive);
+ * - `models/<chapterN>-<dir>.html`: each model card (`MODEL_CARD.md`) under `runs/`, with the
+ *   model's files.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { basename, dirname, relative } from "node:path";
+import { escapeXml } from "../viz/svg.ts";
+import { renderMarkdown } from "./markdown.ts";
+import type { ExtraPage } from "./site.ts";
+
+/** Generated pages plus the files they need (site path → absolute source path). */
+export interface GeneratedPages {
+  /** The pages. */
+  pages: ExtraPage[];
+  /** Files to copy into the site. */
+  copies: Map<string, string>;
+  /** Per chapter runs name (`chapter2`): the card pages to link from that chapter. */
+  links: Map<string, [string, string][]>;
+}
+
+/** The `metrics.json` of one run. */
+export interface MetricsFile {
+  /** Path relative to `runs/`. */
+  path: string;
+  /** `quick` when it lies under a `quick/` folder. */
+  mode: "full" | "quick";
+  /** Parsed contents. */
+  data: Record<string, unknown>;
+}
+
+/** What one chapter's `runs/<chapterN>/` folder holds. */
+export interface ChapterRuns {
+  /** Folder name under `runs/`, e.g. `chapter2`. */
+  name: string;
+  /** `summary.json` of the full run. */
+  full?: Record<string, number>;
+  /** `quick/summary.json`. */
+  quick?: Record<string, number>;
+  /** Every `metrics.json` below the folder (3 levels at most). */
+  metrics: MetricsFile[];
+  /** Folders holding a `MODEL_CARD.md`, relative to `runs/`. */
+  modelDirs: string[];
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A flat name → number map from a parsed `summary.json` (other values are dropped). */
+export function numbersOf(v: unknown): Record<string, number> | undefined {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === "number") out[k] = x;
+  return out;
+}
+
+/** Reads every `runs/<name>/` folder. */
+export async function collectRuns(root: string): Promise<ChapterRuns[]> {
+  const runs = `${root}/runs`;
+  const out: ChapterRuns[] = [];
+  let names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(runs)) if (e.isDirectory) names.push(e.name);
+  } catch {
+    return out;
+  }
+  names = names.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  for (const name of names) {
+    const r: ChapterRuns = {
+      name,
+      full: numbersOf(await readJson(`${runs}/${name}/summary.json`)),
+      quick: numbersOf(await readJson(`${runs}/${name}/quick/summary.json`)),
+      metrics: [],
+      modelDirs: [],
+    };
+    const walk = async (dir: string, depth: number) => {
+      const entries: Deno.DirEntry[] = [];
+      for await (const e of Deno.readDir(dir)) entries.push(e);
+      entries.sort((a, b) => a.name.localeCompare(b.name));
+      for (const e of entries) {
+        const path = `${dir}/${e.name}`;
+        const rel = relative(runs, path);
+        if (e.isDirectory && depth < 3 && e.name !== "notebook" && e.name !== "figures") {
+          await walk(path, depth + 1);
+        } else if (e.isFile && e.name === "metrics.json") {
+          const data = await readJson(path);
+          if (data && typeof data === "object" && !Array.isArray(data)) {
+            r.metrics.push({
+              path: rel,
+              mode: rel.split("/").includes("quick") ? "quick" : "full",
+              data: data as Record<string, unknown>,
+            });
+          }
+        } else if (e.isFile && e.name === "MODEL_CARD.md") {
+          r.modelDirs.push(dirname(rel));
+        }
+      }
+    };
+    await walk(`${runs}/${name}`, 1);
+    if (r.full || r.quick || r.metrics.length || r.modelDirs.length) out.push(r);
+  }
+  return out;
+}
+
+/** A number as the results tables show it. */
+export function formatNumber(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  if (Math.abs(v) < 1) return v.toFixed(4);
+  return v.toFixed(2);
+}
+
+/** The scalar figures of a metrics record, up to two levels deep (`mlp.test_accuracy`). */
+export function scalarFigures(data: Record<string, unknown>, prefix = "", depth = 0) {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v === "number") out.push([`${prefix}${k}`, formatNumber(v)]);
+    else if (typeof v === "string" && /^(mode|dataset|style|date)$/.test(k)) {
+      out.push([`${prefix}${k}`, v]);
+    } else if (v && typeof v === "object" && !Array.isArray(v) && depth < 1 && k !== "settings") {
+      out.push(...scalarFigures(v as Record<string, unknown>, `${prefix}${k}.`, depth + 1));
+    }
+  }
+  return out;
+}
+
+/** Where a chapter's runs folder links to: its page and title, when the chapter is published. */
+export type ChapterIndex = Map<string, { slug: string; title: string }>;
+
+/** `results.html`: the headline figures of every chapter, then every run's scalar figures. */
+export function resultsPage(runs: ChapterRuns[], chapters: ChapterIndex): ExtraPage {
+  const parts = [
+    `<h1>Results</h1>`,
+    `<p>Generated from the runs' files: each chapter's <code>summary.json</code> (full run) and ` +
+    `<code>quick/summary.json</code> (quick mode, a smoke test: not the chapter's results), then ` +
+    `every <code>metrics.json</code> under <code>runs/</code>. The chapter pages say which run ` +
+    `produced their outputs.</p>`,
+  ];
+  if (!runs.length) {
+    parts.push(`<p>No runs yet: run a chapter (<code>deno task chapter1</code>).</p>`);
+  }
+  for (const r of runs) {
+    const ch = chapters.get(r.name);
+    const title = ch ? `<a href="${ch.slug}.html">${escapeXml(ch.title)}</a>` : escapeXml(r.name);
+    parts.push(`<h2 id="${escapeXml(r.name)}">${title}</h2>`);
+    const names = [...new Set([...Object.keys(r.full ?? {}), ...Object.keys(r.quick ?? {})])];
+    if (names.length) {
+      const cell = (s?: Record<string, number>, k?: string) =>
+        s && k && k in s ? formatNumber(s[k]) : "";
+      parts.push(
+        `<table class="results"><thead><tr><th>figure</th><th>full run</th><th>quick run</th>` +
+          `</tr></thead><tbody>` +
+          names.map((k) =>
+            `<tr><td>${escapeXml(k)}</td><td class="num">${cell(r.full, k)}</td>` +
+            `<td class="num quick">${cell(r.quick, k)}</td></tr>`
+          ).join("") + `</tbody></table>`,
+      );
+    }
+    if (r.metrics.length) {
+      parts.push(
+        `<table class="runs"><thead><tr><th>run (<code>runs/…/metrics.json</code>)</th>` +
+          `<th>mode</th><th>figures</th></tr></thead><tbody>` +
+          r.metrics.map((m) =>
+            `<tr class="${m.mode}"><td><code>${escapeXml(dirname(m.path))}</code></td>` +
+            `<td>${m.mode}</td><td>${
+              scalarFigures(m.data).map(([k, v]) => `${escapeXml(k)}: ${escapeXml(v)}`).join("; ")
+            }</td></tr>`
+          ).join("") + `</tbody></table>`,
+      );
+    }
+  }
+  return { slug: "results", title: "Results", html: parts.join("\n"), nav: true };
+}
+
+/**
+ * `run-the-book.html`: the README from its first `##` section on (the two commands, Jupyter,
+ * data from the mirror or online), links to chapters and RESULTS.md pointed at the site's pages.
+ */
+export function runTheBookPage(readme: string, chapterSlugs: string[]): ExtraPage {
+  const start = readme.search(/^## /m);
+  const md = start >= 0 ? readme.slice(start) : readme;
+  const rewriteLink = (href: string) => {
+    if (/^[a-z]+:/i.test(href) || href.startsWith("#")) return href;
+    const m = href.match(/^(?:\.\/)?chapters\/([^/]+)\/?/);
+    if (m && chapterSlugs.includes(m[1])) return `${m[1]}.html`;
+    if (/^(?:\.\/)?RESULTS\.md$/.test(href)) return "results.html";
+    return ""; // a file of the repository: text, not a broken link
+  };
+  const { html } = renderMarkdown(md, { rewriteLink });
+  return {
+    slug: "run-the-book",
+    title: "Run the book",
+    html: `<h1>Run the book</h1>${html}`,
+    nav: true,
+  };
+}
+
+function sizeText(bytes: number): string {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} kB`;
+  return `${bytes} B`;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  const file = await Deno.open(path);
+  for await (const chunk of file.readable) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+function mdPage(md: string): string {
+  // The card's own h1 becomes the page title; deeper headings stay.
+  return renderMarkdown(md).html;
+}
+
+/**
+ * Pages for every published dataset (`<root>/data/datasets/<id>/card.md`) and every model card
+ * under `runs/` (the full run's when there is one, else the quick run's, marked).
+ *
+ * @param sampleCount images per class in the sample grid (from the train split)
+ */
+export async function cardPages(
+  root: string,
+  runs: ChapterRuns[],
+  chapterSources: Map<string, string>,
+  sampleCount = 8,
+): Promise<GeneratedPages> {
+  const pages: ExtraPage[] = [];
+  const copies = new Map<string, string>();
+  const links = new Map<string, [string, string][]>();
+  const link = (chapter: string, href: string, label: string) => {
+    if (!links.has(chapter)) links.set(chapter, []);
+    links.get(chapter)!.push([href, label]);
+  };
+
+  // Datasets.
+  const dsRoot = `${root}/data/datasets`;
+  const ids: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dsRoot)) {
+      if (e.isDirectory && !e.name.startsWith(".")) ids.push(e.name);
+    }
+  } catch { /* none published */ }
+  for (const id of ids.sort()) {
+    const dir = `${dsRoot}/${id}`;
+    let card: string;
+    try {
+      card = await Deno.readTextFile(`${dir}/card.md`);
+    } catch {
+      continue; // not a published dataset folder
+    }
+    const slug = `datasets/${id}`;
+    const info = (await readJson(`${dir}/dataset.json`) ?? {}) as { name?: string };
+    const parts = [mdPage(card)];
+    // Sample grid: the first images of each class in the train split, by manifest order.
+    let manifest = "";
+    try {
+      manifest = await Deno.readTextFile(`${dir}/manifest.csv`);
+    } catch { /* no manifest */ }
+    const perClass = new Map<string, string[]>();
+    for (const line of manifest.split("\n").slice(1)) {
+      const [file, label, split] = line.split(",");
+      if (!file || split !== "train") continue;
+      const list = perClass.get(label) ?? [];
+      if (list.length < sampleCount) list.push(file);
+      perClass.set(label, list);
+    }
+    if (perClass.size) {
+      parts.push(`<h2 id="samples">Samples (train split)</h2><table class="samples">`);
+      for (const [label, files] of [...perClass].sort()) {
+        parts.push(
+          `<tr><th>${escapeXml(label)}</th><td>` + files.map((f) => {
+            const site = `${slug}/${f}`;
+            copies.set(site, `${dir}/${f}`);
+            return `<img src="${id}/${escapeXml(f)}" alt="${
+              escapeXml(label)
+            }" width="64" height="64">`;
+          }).join("") + `</td></tr>`,
+        );
+      }
+      parts.push(`</table>`);
+    }
+    parts.push(`<h2 id="files">Files and checksums</h2><ul class="files">`);
+    for (
+      const f of ["manifest.csv", "dataset.json", "SHA256SUMS", "build-report.json", "card.md"]
+    ) {
+      try {
+        const st = await Deno.stat(`${dir}/${f}`);
+        copies.set(`${slug}/${f}`, `${dir}/${f}`);
+        parts.push(`<li><a href="${id}/${f}">${f}</a> (${sizeText(st.size)})</li>`);
+      } catch { /* absent */ }
+    }
+    const archive = `${dsRoot}/${id}.tar.gz`;
+    try {
+      const st = await Deno.stat(archive);
+      copies.set(`datasets/${id}.tar.gz`, archive);
+      parts.push(
+        `<li><a href="${id}.tar.gz" download>${id}.tar.gz</a> (${sizeText(st.size)}), SHA-256 ` +
+          `<code>${await sha256File(archive)}</code>: the whole dataset</li>`,
+      );
+    } catch { /* no archive */ }
+    parts.push(
+      `</ul><p><code>SHA256SUMS</code> lists every file of the folder; ` +
+        `<code>deno task dataset verify &lt;dir&gt;</code> checks them.</p>`,
+    );
+    pages.push({ slug, title: `Dataset ${id}`, html: parts.join("\n") });
+    for (const [chapter, text] of chapterSources) {
+      if (
+        text.includes(id) || (info.name && text.includes(`"${info.name}"`)) ||
+        (info.name && text.includes(`${info.name}.json`))
+      ) {
+        link(chapter, `${slug}.html`, `Dataset card: ${id}`);
+      }
+    }
+  }
+
+  // Model cards: one page per model folder; the full run's, else the quick run's.
+  for (const r of runs) {
+    const fullDirs = r.modelDirs.filter((d) => !d.split("/").includes("quick"));
+    const chosen = fullDirs.length ? fullDirs : r.modelDirs;
+    for (const d of chosen) {
+      const quick = d.split("/").includes("quick");
+      const abs = `${root}/runs/${d}`;
+      const name = d.replaceAll("/", "-");
+      const slug = `models/${name}`;
+      const parts: string[] = [];
+      if (quick) {
+        parts.push(
+          `<p class="run-info quick"><strong>Quick-mode model</strong>: trained for seconds on a ` +
+            `slice of the data by a quick run; its figures are not the chapter's results.</p>`,
+        );
+      }
+      parts.push(mdPage(await Deno.readTextFile(`${abs}/MODEL_CARD.md`)));
+      parts.push(`<h2 id="files">Files</h2><ul class="files">`);
+      const files: string[] = [];
+      for await (const e of Deno.readDir(abs)) if (e.isFile) files.push(e.name);
+      for (const f of files.sort()) {
+        const st = await Deno.stat(`${abs}/${f}`);
+        copies.set(`${slug}/${f}`, `${abs}/${f}`);
+        parts.push(
+          `<li><a href="${name}/${escapeXml(f)}">${escapeXml(f)}</a> (${sizeText(st.size)}, ` +
+            `SHA-256 <code>${(await sha256File(`${abs}/${f}`)).slice(0, 16)}…</code>)</li>`,
+        );
+      }
+      parts.push(`</ul>`);
+      const label = `Model card: ${basename(d)}${quick ? " (quick run)" : ""}`;
+      pages.push({ slug, title: `Model ${name}`, html: parts.join("\n") });
+      link(r.name, `${slug}.html`, label);
+    }
+  }
+  return { pages, copies, links };
+}

@@ -1,0 +1,99 @@
+// The kept executed notebooks: which chapters `deno task book` publishes as they are and which it
+// re-executes. No Jupyter needed.
+import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
+import { planChapter } from "./book.ts";
+import {
+  chapterRunsName,
+  chapterSourceHash,
+  keepExecuted,
+  readRunRecord,
+  recordDir,
+  type RunRecord,
+} from "./record.ts";
+import { runBanner } from "./site.ts";
+
+const notebook = (source: string, output = "") =>
+  JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [{
+      cell_type: "code",
+      source,
+      metadata: {},
+      execution_count: output ? 1 : null,
+      outputs: output ? [{ output_type: "stream", name: "stdout", text: output }] : [],
+    }],
+  });
+
+Deno.test("chapterRunsName maps a chapter folder to its runs/ folder", () => {
+  assertEquals(chapterRunsName("01-autograd"), "chapter1");
+  assertEquals(chapterRunsName("12-later"), "chapter12");
+  assertEquals(chapterRunsName("appendix"), "appendix");
+});
+
+Deno.test("book plan: reuse the kept full run until the chapter's sources change", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const dir = `${root}/chapters/01-demo`;
+    await Deno.mkdir(dir, { recursive: true });
+    const nb = `${dir}/demo.ipynb`;
+    await Deno.writeTextFile(nb, notebook("console.log(1)"));
+    await Deno.writeTextFile(`${dir}/chapter_test.ts`, "// tests do not count");
+    assertEquals((await planChapter(nb, { root })).execute, true, "nothing kept yet");
+
+    // A kernel run kept its executed notebook: outputs do not change the source hash.
+    const executed = `${root}/executed.ipynb`;
+    await Deno.writeTextFile(executed, notebook("console.log(1)", "1\n"));
+    const hash = await chapterSourceHash(nb);
+    await Deno.writeTextFile(nb, notebook("console.log(1)", "1\n"));
+    assertEquals(await chapterSourceHash(nb), hash, "outputs are not sources");
+    const record: RunRecord = {
+      date: "2026-11-29T21:00:00.000Z",
+      mode: "full",
+      commit: "abc1234",
+      seconds: 12.3,
+      sourceHash: hash,
+      success: true,
+    };
+    const kept = await keepExecuted(executed, recordDir(nb, "full", root), "demo.ipynb", record);
+    assertEquals(kept, `${root}/runs/chapter1/notebook/demo.ipynb`);
+    assertEquals((await readRunRecord(`${root}/runs/chapter1/notebook`))?.commit, "abc1234");
+
+    const reuse = await planChapter(nb, { root });
+    assertEquals(reuse.execute, false);
+    assertEquals(reuse.file, kept);
+    assertMatch(reuse.reason, /full run of 2026-11-29 21:00 UTC, commit abc1234/);
+    assertEquals((await planChapter(nb, { root, force: true })).execute, true);
+    assertEquals((await planChapter(nb, { root, quick: true })).execute, true, "quick always runs");
+
+    // A test file changing does not make the chapter stale; the notebook's code does.
+    await Deno.writeTextFile(`${dir}/chapter_test.ts`, "// changed");
+    assertEquals((await planChapter(nb, { root })).execute, false);
+    await Deno.writeTextFile(nb, notebook("console.log(2)"));
+    const stale = await planChapter(nb, { root });
+    assertEquals(stale.execute, true);
+    assertEquals(stale.reason, "sources changed");
+    const published = await planChapter(nb, { root, execute: false });
+    assertEquals(published.file, kept, "--no-execute publishes the stale kept run");
+    assert(published.run?.stale);
+    assertMatch(runBanner(published.run), /sources changed since this run/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("runBanner marks quick-mode pages and offers the notebook", () => {
+  const html = runBanner({
+    date: "2026-11-29T21:00:00.000Z",
+    mode: "quick",
+    commit: "abc1234",
+    seconds: 40,
+    sourceHash: "x",
+    success: true,
+  }, "notebooks/01-demo.ipynb");
+  assertMatch(html, /class="run-info quick"/);
+  assertMatch(html, /Quick-mode run/);
+  assertMatch(html, /href="notebooks\/01-demo.ipynb" download/);
+  assertMatch(runBanner(undefined), /not executed/);
+});
