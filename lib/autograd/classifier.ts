@@ -13,7 +13,10 @@ import type { Optimizer } from "./optim.ts";
 import type { Rng } from "./random.ts";
 import { noGrad, Tensor } from "./tensor.ts";
 import { minibatches, shuffledIndices } from "../data/batches.ts";
-import { confusionMatrix } from "../train/metrics.ts";
+import { type Evaluation, EvaluationAccumulator } from "../common/evaluation.ts";
+import type { LrSchedule } from "../common/schedule.ts";
+
+export type { Evaluation };
 
 /** A labelled set of examples stored row by row. */
 export interface LabelledData {
@@ -36,10 +39,10 @@ export interface EpochRecord {
   trainLoss: number;
   /** Training accuracy over the epoch (measured on the fly, in training mode). */
   trainAccuracy: number;
-  /** Loss on the evaluation set after the epoch. */
-  testLoss: number;
-  /** Accuracy on the evaluation set after the epoch. */
-  testAccuracy: number;
+  /** Loss on the validation set after the epoch. */
+  valLoss: number;
+  /** Accuracy on the validation set after the epoch. */
+  valAccuracy: number;
   /** Seconds spent training in this epoch (evaluation excluded). */
   seconds: number;
   /** Training throughput. */
@@ -56,26 +59,17 @@ export interface FitOptions {
   rng: Rng;
   /** The training loss (default {@link crossEntropy}). */
   loss?: ClassificationLoss;
-  /** Sets the learning rate before each step (step counts from 0 over the whole run). */
-  schedule?: (step: number, totalSteps: number) => number;
+  /**
+   * Sets the learning rate before each step (the step counts from 0 over the whole run, which
+   * has `epochs × ceil(count / batchSize)` steps), e.g. `warmupCosine` from `lib/common`.
+   */
+  schedule?: LrSchedule;
   /** Changes a training batch's inputs in place before the step (data augmentation). */
   augment?: (inputs: Float32Array) => void;
   /** Called after every batch: progress reporting. */
   onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
   /** Called after every epoch with its record. */
   onEpoch?: (record: EpochRecord) => void;
-}
-
-/** The result of evaluating a classifier. */
-export interface Evaluation {
-  /** Fraction of correct predictions. */
-  accuracy: number;
-  /** Mean cross-entropy. */
-  loss: number;
-  /** Predicted class of every example. */
-  predictions: Uint8Array;
-  /** counts[true][predicted]. */
-  confusion: number[][];
 }
 
 function countCorrect(logits: Tensor, labels: ArrayLike<number>): number {
@@ -98,59 +92,53 @@ export function checkLabelledData(data: LabelledData, name: string): number {
 }
 
 /**
- * Evaluates `model` on `data` in evaluation mode without recording the graph: accuracy, loss,
- * predictions and the confusion matrix over `classes` classes.
+ * Evaluates `model` on `data` in evaluation mode without recording the graph: mean
+ * cross-entropy, predictions and the classification report (accuracy, per-class metrics,
+ * confusion matrix) over `classes` classes — scored by the same {@link EvaluationAccumulator} as
+ * the tfjs chapters' `evaluateClassifier`.
  */
-export function evaluateClassifier(
+export function evaluate(
   model: Module,
   data: LabelledData,
   classes: number,
   batchSize = 500,
 ): Evaluation {
-  const count = checkLabelledData(data, "evaluateClassifier");
+  const count = checkLabelledData(data, "evaluate");
   const wasTraining = model.training;
   model.eval();
-  const predictions = new Uint8Array(count);
-  let lossSum = 0;
-  let correct = 0;
+  const scores = new EvaluationAccumulator();
   const rowSize = data.inputs.length / Math.max(count, 1);
   const inOrder = Uint32Array.from({ length: count }, (_, i) => i);
-  let start = 0;
-  noGrad(() => {
-    for (const batch of minibatches(data.inputs, rowSize, data.labels, batchSize, inOrder)) {
-      const x = new Tensor(batch.x, [batch.size, ...data.exampleShape]);
-      const logits = model.forward(x);
-      lossSum += crossEntropy(logits, batch.y).item() * batch.size;
-      const predicted = logits.argmax();
-      for (let i = 0; i < predicted.length; i++) {
-        predictions[start + i] = predicted[i];
-        if (predicted[i] === batch.y[i]) correct++;
+  try {
+    noGrad(() => {
+      for (const batch of minibatches(data.inputs, rowSize, data.labels, batchSize, inOrder)) {
+        const x = new Tensor(batch.x, [batch.size, ...data.exampleShape]);
+        const logits = model.forward(x);
+        scores.add(batch.size, crossEntropy(logits, batch.y).item(), batch.y, logits.argmax());
       }
-      start += batch.size;
-    }
-  });
-  model.train(wasTraining);
-  const confusion = confusionMatrix(data.labels, predictions, classes);
-  return { accuracy: correct / count, loss: lossSum / count, predictions, confusion };
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return scores.result(classes);
 }
 
 /**
- * Trains `model` with `optimizer` on `train`, evaluating on `test` after every epoch; returns the
- * per-epoch history.
+ * Trains `model` with `optimizer` on `train`, evaluating on `validation` after every epoch;
+ * returns the per-epoch history. (The test set is for the very end, once, never for choosing.)
  */
 export function fitClassifier(
   model: Module,
   optimizer: Optimizer,
   train: LabelledData,
-  test: LabelledData,
+  validation: LabelledData,
   classes: number,
   options: FitOptions,
 ): EpochRecord[] {
   const count = checkLabelledData(train, "fitClassifier (train)");
-  checkLabelledData(test, "fitClassifier (test)");
+  checkLabelledData(validation, "fitClassifier (validation)");
   const lossFn = options.loss ?? crossEntropy;
   const batches = Math.ceil(count / options.batchSize);
-  const totalSteps = batches * options.epochs;
   const history: EpochRecord[] = [];
   let step = 0;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
@@ -168,7 +156,7 @@ export function fitClassifier(
       options.augment?.(batch.x);
       const x = new Tensor(batch.x, [batch.size, ...train.exampleShape]);
       const y = batch.y;
-      if (options.schedule) optimizer.lr = options.schedule(step, totalSteps);
+      if (options.schedule) optimizer.lr = options.schedule(step);
       const logits = model.forward(x);
       const loss = lossFn(logits, y);
       optimizer.zeroGrad();
@@ -185,13 +173,13 @@ export function fitClassifier(
       options.onBatch?.({ epoch, batch: b, batches, loss: value });
     }
     const seconds = (performance.now() - started) / 1000;
-    const evaluation = evaluateClassifier(model, test, classes);
+    const evaluation = evaluate(model, validation, classes);
     const record: EpochRecord = {
       epoch,
       trainLoss: lossSum / count,
       trainAccuracy: correct / count,
-      testLoss: evaluation.loss,
-      testAccuracy: evaluation.accuracy,
+      valLoss: evaluation.loss,
+      valAccuracy: evaluation.report!.accuracy,
       seconds,
       examplesPerSecond: count / seconds,
     };

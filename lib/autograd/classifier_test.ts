@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { loadMnist } from "../data/mod.ts";
-import { checkLabelledData, evaluateClassifier, fitClassifier } from "./classifier.ts";
+import { checkLabelledData, evaluate, fitClassifier } from "./classifier.ts";
 import { Linear, ReLU, Sequential } from "./nn.ts";
 import { Adam } from "./optim.ts";
 import { Rng } from "./random.ts";
@@ -12,7 +12,7 @@ Deno.test("fitClassifier learns MNIST digits from 1,000 examples, deterministica
   const run = () => {
     const rng = new Rng(1);
     const model = new Sequential(new Linear(784, 64, rng), new ReLU(), new Linear(64, 10, rng));
-    const before = evaluateClassifier(model, test, 10);
+    const before = evaluate(model, test, 10);
     const history = fitClassifier(
       model,
       new Adam(model.parameters(), { lr: 2e-3 }),
@@ -25,16 +25,19 @@ Deno.test("fitClassifier learns MNIST digits from 1,000 examples, deterministica
         rng,
       },
     );
-    return { before, history, after: evaluateClassifier(model, test, 10) };
+    return { before, history, after: evaluate(model, test, 10) };
   };
   const first = run();
-  assert(first.before.accuracy < 0.3, `untrained accuracy ${first.before.accuracy}`);
-  assert(first.after.accuracy > 0.8, `trained accuracy ${first.after.accuracy}`);
+  assert(
+    first.before.report!.accuracy < 0.3,
+    `untrained accuracy ${first.before.report!.accuracy}`,
+  );
+  assert(first.after.report!.accuracy > 0.8, `trained accuracy ${first.after.report!.accuracy}`);
   assert(first.history[2].trainLoss < first.history[0].trainLoss, "training loss falls");
-  assertEquals(first.after.confusion.flat().reduce((a, b) => a + b, 0), 500);
-  const diagonal = first.after.confusion.reduce((s, row, i) => s + row[i], 0);
-  assertEquals(diagonal / 500, first.after.accuracy);
-  assertEquals(run().history.map((h) => h.testLoss), first.history.map((h) => h.testLoss));
+  assertEquals(first.after.report!.confusion.flat().reduce((a, b) => a + b, 0), 500);
+  const diagonal = first.after.report!.confusion.reduce((s, row, i) => s + row[i], 0);
+  assertEquals(diagonal / 500, first.after.report!.accuracy);
+  assertEquals(run().history.map((h) => h.valLoss), first.history.map((h) => h.valLoss));
 });
 
 Deno.test("labelled data with mismatched sizes is rejected naming the field", () => {

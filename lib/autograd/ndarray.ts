@@ -3,7 +3,7 @@
  * row-major `Float32Array`s: the part numpy plays in Grokking Deep Learning.
  *
  * Every array here is contiguous, so an element's offset is the dot product of its index with
- * the strides from {@link stridesOf}. Broadcasting follows numpy: shapes are aligned on the right,
+ * the strides from `stridesOf`. Broadcasting follows numpy: shapes are aligned on the right,
  * and a dimension of 1 stretches to match the other.
  *
  * @module
@@ -28,7 +28,7 @@ export function sizeOf(shape: Shape): number {
 }
 
 /** Row-major strides: how far apart neighbours along each axis are in the flat data. */
-export function stridesOf(shape: Shape): number[] {
+function stridesOf(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let stride = 1;
   for (let axis = shape.length - 1; axis >= 0; axis--) {
@@ -73,7 +73,7 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
  * Strides for reading an array of shape `from` as if it had the (broadcast) shape `to`:
  * stretched axes get stride 0.
  */
-export function broadcastStrides(from: Shape, to: Shape): number[] {
+function broadcastStrides(from: Shape, to: Shape): number[] {
   const own = stridesOf(from);
   const offset = to.length - from.length;
   return to.map((_dim, i) => {

@@ -257,14 +257,6 @@ export class ReLU extends Module {
   }
 }
 
-/** Sigmoid activation layer. */
-export class Sigmoid extends Module {
-  /** 1/(1+e^-x). */
-  forward(x: Tensor): Tensor {
-    return x.sigmoid();
-  }
-}
-
 /** Tanh activation layer. */
 export class Tanh extends Module {
   /** tanh(x). */

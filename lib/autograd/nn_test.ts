@@ -13,7 +13,7 @@ import {
   ReLU,
   Sequential,
 } from "./nn.ts";
-import { Adam, AdamW, cosineSchedule, SGD } from "./optim.ts";
+import { Adam, AdamW, SGD } from "./optim.ts";
 import { Rng } from "./random.ts";
 import { decodeSafetensors, encodeSafetensors, loadWeights, saveWeights } from "./serialize.ts";
 import { type Tensor, tensor } from "./tensor.ts";
@@ -181,12 +181,6 @@ Deno.test("SGD momentum matches the closed form over two steps", () => {
   opt.step(); // v = 1.9, p = 0.71
   assert(Math.abs(p.data[0] - 0.71) < 1e-6, `${p.data[0]}`);
   assertThrows(() => new SGD([p], { lr: 0 }), Error, "learning rate must be positive");
-});
-
-Deno.test("cosineSchedule warms up, then decays to the minimum", () => {
-  assertEquals(cosineSchedule(0, 100, 1, 10), 0.1);
-  assertEquals(cosineSchedule(10, 100, 1, 10), 1);
-  assert(Math.abs(cosineSchedule(100, 100, 1, 10, 0.01) - 0.01) < 1e-12);
 });
 
 Deno.test("save and load weights round-trip through safetensors, atomically", async () => {

@@ -179,19 +179,3 @@ export class AdamW extends Adam {
     super(params, { weightDecay: 0.01, ...options }, true);
   }
 }
-
-/**
- * Cosine learning-rate schedule with linear warm-up: rises from 0 to `base` over `warmup` steps,
- * then follows half a cosine down to `min` at `total` steps.
- */
-export function cosineSchedule(
-  step: number,
-  total: number,
-  base: number,
-  warmup = 0,
-  min = 0,
-): number {
-  if (step < warmup) return base * (step + 1) / warmup;
-  const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
-  return min + 0.5 * (base - min) * (1 + Math.cos(Math.PI * progress));
-}

@@ -61,11 +61,6 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Whether operations currently record the graph. */
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
 /** Options for making a tensor. */
 export interface TensorOptions {
   /** Whether gradients should flow to this tensor (parameters and inputs under test). */

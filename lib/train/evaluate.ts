@@ -6,17 +6,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Batch, batches, type TensorDataset } from "./batches.ts";
-import { type ClassificationReport, classificationReport } from "./metrics.ts";
+import { type Evaluation as Scores, EvaluationAccumulator } from "../common/evaluation.ts";
 import { rocAuc } from "./roc.ts";
 
-/** Result of {@link evaluateClassifier}. */
-export interface Evaluation {
-  /** Mean loss over examples (NaN when the step returned no loss). */
-  loss: number;
-  /** Number of examples evaluated. */
-  count: number;
-  /** Accuracy, per-class metrics and confusion matrix (null without `numClasses`). */
-  report: ClassificationReport | null;
+/** Result of {@link evaluateClassifier}: the shared scores (`lib/common/evaluation.ts`) and more. */
+export interface Evaluation extends Scores {
   /**
    * With `numClasses: 2`: the scores of class 1 (the predictions' second column), in dataset
    * order, and their ROC AUC (NaN when only one class occurs).
@@ -38,8 +32,8 @@ export async function evaluateClassifier(
   ds: TensorDataset,
   opts: { batchSize: number; numClasses?: number; labels?: string[]; limit?: number },
 ): Promise<Evaluation> {
-  let lossSum = 0, count = 0, withLoss = 0;
-  const truth: number[] = [], predicted: number[] = [], positive: number[] = [];
+  const scores = new EvaluationAccumulator();
+  const truth: number[] = [], positive: number[] = [];
   for (
     const batch of batches(ds, 0, { batchSize: opts.batchSize, shuffle: false, limit: opts.limit })
   ) {
@@ -48,27 +42,22 @@ export async function evaluateClassifier(
       const r = step(batch);
       return r.loss ? [r.pred, r.loss] : [r.pred];
     });
-    if (loss) {
-      lossSum += (await loss.data())[0] * n;
-      withLoss += n;
-    }
-    count += n;
+    const lossValue = loss ? (await loss.data())[0] : undefined;
     if (opts.numClasses != null) {
-      truth.push(...await argmaxRows(batch.y));
-      predicted.push(...await argmaxRows(pred));
+      const batchTruth = await argmaxRows(batch.y);
+      scores.add(n, lossValue, batchTruth, await argmaxRows(pred));
       if (opts.numClasses === 2) {
         const p = (await pred.data()) as Float32Array;
         for (let r = 0; r < n; r++) positive.push(p[2 * r + 1]);
+        truth.push(...batchTruth);
       }
+    } else {
+      scores.add(n, lossValue);
     }
     tf.dispose([pred, loss, batch.x, batch.y].filter((t): t is tf.Tensor => t != null));
   }
   return {
-    loss: withLoss > 0 ? lossSum / withLoss : NaN,
-    count,
-    report: opts.numClasses != null
-      ? classificationReport(truth, predicted, opts.numClasses, opts.labels)
-      : null,
+    ...scores.result(opts.numClasses, opts.labels),
     ...(opts.numClasses === 2 ? { binary: binaryScores(positive, truth) } : {}),
   };
 }

@@ -16,7 +16,7 @@ import { type Augment, type Batch, batches, type TensorDataset } from "./batches
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from "./checkpoint.ts";
 import { formatLogs } from "./callbacks.ts";
 import { evaluateClassifier } from "./evaluate.ts";
-import type { ClassificationReport } from "./metrics.ts";
+import type { ClassificationReport } from "../common/metrics.ts";
 import { Monitor, type MonitorMode, type MonitorState } from "./monitor.ts";
 import { writeMetricsJson } from "./results.ts";
 import { SummaryWriter } from "./tensorboard.ts";

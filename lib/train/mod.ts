@@ -34,7 +34,7 @@ export {
   classificationReport,
   type ClassMetrics,
   confusionMatrix,
-} from "./metrics.ts";
+} from "../common/metrics.ts";
 export { argmaxRows, type EvalStep, evaluateClassifier, type Evaluation } from "./evaluate.ts";
 export { runDir, writeJsonAtomic, writeMetricsJson } from "./results.ts";
 export {

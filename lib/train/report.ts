@@ -7,7 +7,7 @@
  */
 import type { FitResult } from "./classifier.ts";
 import type { EpochLogs } from "./lightning.ts";
-import type { ClassificationReport, ClassMetrics } from "./metrics.ts";
+import type { ClassificationReport, ClassMetrics } from "../common/metrics.ts";
 
 /** The contents of `runs/<chapter>/<style>/metrics.json` for a trained classifier. */
 export interface ClassifierMetrics {

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/asserts.ts";
 import type { FitResult } from "./classifier.ts";
-import { classificationReport } from "./metrics.ts";
+import { classificationReport } from "../common/metrics.ts";
 import { classifierMetrics, modelCard } from "./report.ts";
 
 const fit: FitResult = {

@@ -1,6 +1,6 @@
 /**
  * Learning-rate schedules for tfjs optimizers, in both training styles: a pure function of the
- * step ({@link warmupCosine}), a Keras callback that applies it before every batch
+ * step (`warmupCosine`, whose formula lives in `lib/common/schedule.ts`), a Keras callback that applies it before every batch
  * ({@link LearningRateScheduler}) and the same for the Lightning-style `Trainer`
  * ({@link LearningRateSchedule}).
  *
@@ -12,32 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Trainer, TrainerCallback } from "./lightning.ts";
 
-/** A learning rate as a function of the optimizer step (0-based). */
-export type LrSchedule = (step: number) => number;
-
-/**
- * Linear warm-up from `peak / warmupSteps` to `peak` over `warmupSteps` steps, then cosine decay to
- * `minLr` at `totalSteps` (and `minLr` after it).
- */
-export function warmupCosine(
-  peak: number,
-  totalSteps: number,
-  warmupSteps = 0,
-  minLr = 0,
-): LrSchedule {
-  if (!(peak > 0) || !(totalSteps > 0) || warmupSteps < 0 || minLr < 0) {
-    throw new Error(
-      `warmupCosine: need peak > 0, totalSteps > 0, warmupSteps >= 0, minLr >= 0 ` +
-        `(got ${peak}, ${totalSteps}, ${warmupSteps}, ${minLr})`,
-    );
-  }
-  return (step) => {
-    if (step < warmupSteps) return (peak * (step + 1)) / warmupSteps;
-    const span = Math.max(1, totalSteps - warmupSteps);
-    const t = Math.min(1, (step - warmupSteps) / span);
-    return minLr + 0.5 * (peak - minLr) * (1 + Math.cos(Math.PI * t));
-  };
-}
+export { type LrSchedule, warmupCosine } from "../common/schedule.ts";
+import type { LrSchedule } from "../common/schedule.ts";
 
 /** The optimizer's current learning rate (throws for an optimizer without one). */
 export function getLearningRate(optimizer: tf.Optimizer): number {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "../tfjs/backend.ts";
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../testing/asserts.ts";
+import { assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
 import { blobDataset, BlobModule } from "./testdata/fixtures.ts";
 import { Trainer } from "./lightning.ts";
 import {
@@ -8,22 +8,9 @@ import {
   LearningRateSchedule,
   LearningRateScheduler,
   setLearningRate,
-  warmupCosine,
 } from "./schedule.ts";
 
 await useWasm();
-
-Deno.test("warmupCosine: linear warm-up, cosine down to minLr, flat after the end", () => {
-  const s = warmupCosine(1, 110, 10, 0.01);
-  assertAlmostEquals(s(0), 0.1);
-  assertAlmostEquals(s(9), 1);
-  assertAlmostEquals(s(10), 1);
-  assertAlmostEquals(s(60), 0.505, 1e-9); // half way: (1 + 0.01) / 2
-  assertAlmostEquals(s(110), 0.01);
-  assertAlmostEquals(s(500), 0.01);
-  for (let i = 11; i < 110; i++) assert(s(i) < s(i - 1), `decreasing at ${i}`);
-  assertThrows(() => warmupCosine(0, 10), Error, "peak > 0");
-});
 
 Deno.test("setLearningRate changes what the next Adam step uses", () => {
   const opt = tf.train.adam(0.5);

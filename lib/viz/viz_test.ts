@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "../testing/asserts.ts";
-import { confusionMatrix as countConfusion } from "../train/metrics.ts";
+import { confusionMatrix as countConfusion } from "../common/metrics.ts";
 import {
   barChart,
   confusionMatrix,

@@ -1,0 +1,15 @@
+/**
+ * Engine-neutral pieces in plain TypeScript, shared by the from-scratch engine (chapter 1) and
+ * the tfjs chapters: classification metrics, the scoring of an evaluation, the learning-rate
+ * schedule formula.
+ *
+ * @module
+ */
+export {
+  type ClassificationReport,
+  classificationReport,
+  type ClassMetrics,
+  confusionMatrix,
+} from "./metrics.ts";
+export { type Evaluation, EvaluationAccumulator } from "./evaluation.ts";
+export { type LrSchedule, warmupCosine } from "./schedule.ts";
