@@ -275,7 +275,7 @@ async function fetchWithRetries(
     if (k > 0) await sleep(s.backoffMs * 2 ** (k - 1), options.signal);
     if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
     attempts++;
-    last = await attemptOnce(url, s, options.fetch ?? fetch);
+    last = await attemptOnce(url, s, options.fetch ?? fetch, options.signal);
     if (last.ok || last.permanent) break;
   }
   if (!last || !last.ok) {
@@ -309,16 +309,19 @@ async function attemptOnce(
   url: string,
   s: Required<DownloadSettings>,
   fetchFn: typeof fetch,
+  stop?: AbortSignal,
 ): Promise<Attempt> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), s.timeoutMs);
+  // The caller's signal (Ctrl-C) cancels the request and its body at once, not after the timeout.
+  const signal = stop ? AbortSignal.any([controller.signal, stop]) : controller.signal;
   let current = url;
   try {
     let response: Response;
     for (let hop = 0;; hop++) {
       response = await fetchFn(current, {
         redirect: "manual",
-        signal: controller.signal,
+        signal,
         headers: { accept: "image/*,*/*;q=0.5" },
       });
       if (![301, 302, 303, 307, 308].includes(response.status)) break;
@@ -392,6 +395,7 @@ async function attemptOnce(
     }
     return { ok: true, bytes, contentType, finalUrl: current };
   } catch (e) {
+    if (stop?.aborted) throw stop.reason ?? e;
     if (controller.signal.aborted) {
       return { ok: false, reason: `timed out after ${s.timeoutMs} ms`, permanent: false };
     }

@@ -34,7 +34,7 @@ import {
 import { dHashHex, groupNearDuplicates, hammingDistance, thumbnailDifference } from "./dhash.ts";
 import { ImageRejectedError, imageToolVersions, processImage } from "./image.ts";
 import { type DatasetInfo, formatManifest, type ManifestRow } from "./manifest.ts";
-import { exists, walkFiles } from "./files.ts";
+import { exists, walkFiles, walkSourceFiles, writeFileAtomic } from "./files.ts";
 import { mapPool } from "./pool.ts";
 import { formatFromExtension } from "./sniff.ts";
 import { type SplitName, SPLITS, stratifiedGroupSplit } from "./split.ts";
@@ -76,8 +76,10 @@ export interface ExactDuplicateSet {
   by: "file" | "pixels";
   /** The shared SHA-256. */
   sha256: string;
-  /** The copy kept (absent when all were dropped for conflicting labels). */
+  /** The copy kept (absent when all were dropped: conflicting labels, or the file is bad). */
   kept?: { source: string; label: string };
+  /** Why every copy was dropped, when the file itself was rejected (e.g. truncated). */
+  droppedBecause?: string;
   /** The copies dropped. */
   duplicates: { source: string; label: string }[];
 }
@@ -106,6 +108,7 @@ export interface BuildReport {
     imageSize: number;
     fit: "crop" | "pad";
     minSize: number;
+    maxPixels: number;
     nearDuplicateDistance: number;
     nearDuplicateMaxDiff: number;
     split: { train: number; val: number; test: number; seed: number };
@@ -194,10 +197,13 @@ export async function buildDataset(
   await Deno.mkdir(cfg.outDir, { recursive: true });
   await removeStaleStaging(cfg.outDir, dirName);
   const staging = await Deno.makeTempDir({ dir: cfg.outDir, prefix: `.${dirName}.staging-` });
+  const failedReport = path.join(cfg.outDir, `${dirName}.failed-build-report.json`);
+  const state: BuildState = { stage: "acquire" };
   try {
     // 1. Acquire.
     await resolveSourceRoots(cfg, { signal: options.signal, log });
     const { candidates, urlListProblems, downloads } = await acquire(cfg, options, log);
+    state.candidates = candidates;
     log(`${candidates.length} candidate images from ${cfg.sources.length} source(s)`);
     const result = await buildInto(
       cfg,
@@ -207,8 +213,10 @@ export async function buildDataset(
       dirName,
       options,
       log,
+      state,
     );
     // 6. Publish: archive first, then the folder, each by one rename.
+    state.stage = "publish";
     const stagedDir = path.join(staging, dirName);
     let archivePath: string | undefined;
     if (archive) {
@@ -218,12 +226,61 @@ export async function buildDataset(
       archivePath = finalArchive;
     }
     await replace(stagedDir, finalDir, staging);
+    await Deno.remove(failedReport).catch(() => {});
     const seconds = (performance.now() - t0) / 1000;
     log(`published ${finalDir} in ${seconds.toFixed(1)} s`);
     return { ...result, dir: finalDir, archive: archivePath, seconds, downloads };
+  } catch (e) {
+    // Once there is something to say about the images, a failed build still leaves its report
+    // (not an interrupted one: that was asked for, and publishes nothing at all).
+    if (state.candidates !== undefined && !options.signal?.aborted) {
+      await writeFailedReport(failedReport, cfg, state, e);
+      if (e instanceof Error) e.message += `\nreport of the failed build: ${failedReport}`;
+    }
+    throw e;
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
+}
+
+/** How far a build got; what a failed build's report is made of. */
+interface BuildState {
+  stage: "acquire" | "read" | "decode" | "split" | "write" | "publish";
+  candidates?: Candidate[];
+  dropped?: DroppedImage[];
+}
+
+async function writeFailedReport(
+  file: string,
+  cfg: ResolvedConfig,
+  state: BuildState,
+  error: unknown,
+): Promise<void> {
+  const dropped = [...(state.dropped ?? [])]
+    .sort((a, b) => cmp(a.label, b.label) || cmp(a.source, b.source));
+  const report = {
+    name: cfg.name,
+    version: cfg.version,
+    failed: true,
+    error: error instanceof Error ? error.message : String(error),
+    stage: state.stage,
+    counts: {
+      candidates: state.candidates?.length ?? 0,
+      dropped: dropped.length,
+      droppedByReason: sortKeys(countReasons(dropped)),
+    },
+    dropped,
+  };
+  await writeFileAtomic(file, JSON.stringify(report, null, 2) + "\n");
+}
+
+function countReasons(dropped: DroppedImage[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of dropped) {
+    const key = d.reason.replace(/:.*$/, "").replace(/ \(.*$/, "");
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
 }
 
 async function acquire(cfg: ResolvedConfig, options: BuildOptions, log: (m: string) => void) {
@@ -290,24 +347,36 @@ async function listFolderSource(
     : [["", undefined]];
   for (const [splitDir, split] of splitDirs) {
     const base = path.join(root, splitDir);
-    let folders: string[];
+    let entries: Deno.DirEntry[];
     try {
-      folders = (await readDirSorted(base)).filter((e) => e.isDirectory).map((e) => e.name);
+      entries = await readDirSorted(base);
     } catch (e) {
       throw new Error(`source folder ${base} cannot be read: ${(e as Error).message}`);
+    }
+    const folders = entries.filter((e) => e.isDirectory).map((e) => e.name);
+    for (const e of entries.filter((e) => e.isSymlink)) {
+      const label = src.classMap?.[e.name] ?? e.name;
+      if (!classes.includes(label)) continue;
+      const source = [splitDir, e.name].filter((p) => p !== "").join("/");
+      out.push({ label, source, failure: "symbolic link (not followed)", sourceIndex });
     }
     for (const folder of folders) {
       const label = src.classMap?.[folder] ?? folder;
       if (!classes.includes(label)) continue;
-      for (const rel of await walkFiles(path.join(base, folder))) {
-        const relFromRoot = [splitDir, folder, rel].filter((p) => p !== "").join("/");
+      const listing = await walkSourceFiles(path.join(base, folder));
+      const at = (rel: string) => [splitDir, folder, rel].filter((p) => p !== "").join("/");
+      for (const rel of listing.files) {
         out.push({
           label,
-          source: relFromRoot,
+          source: at(rel),
           file: path.join(base, folder, ...rel.split("/")),
           fixed: src.keepSplits ? split : undefined,
           sourceIndex,
         });
+      }
+      // Reported in the build report as dropped, never skipped without a trace.
+      for (const s of listing.skipped) {
+        out.push({ label, source: at(s.path), failure: s.reason, sourceIndex });
       }
     }
   }
@@ -332,8 +401,11 @@ async function buildInto(
   dirName: string,
   options: BuildOptions,
   log: (m: string) => void,
+  state: BuildState,
 ): Promise<{ report: BuildReport; info: DatasetInfo }> {
   const dropped: DroppedImage[] = [];
+  state.dropped = dropped;
+  state.stage = "read";
   const drop = (c: Candidate, reason: string) =>
     dropped.push({ source: c.source, label: c.label, reason });
   const exactDuplicates: ExactDuplicateSet[] = [];
@@ -364,6 +436,7 @@ async function buildInto(
   );
 
   // 3. Decode, check, hash and resize.
+  state.stage = "decode";
   const bar = options.progress
     ? progressBar({ total: firstSurvivors.length, label: "decode", unit: "img" })
     : undefined;
@@ -378,6 +451,8 @@ async function buildInto(
         size: cfg.imageSize,
         fit: cfg.fit,
         minSize: cfg.minSize,
+        maxPixels: cfg.maxPixels,
+        signal: options.signal,
       });
       const claimed = c.sourceIndex >= 0 && cfg.sources[c.sourceIndex].kind === "folder"
         ? formatFromExtension(c.source)
@@ -403,6 +478,29 @@ async function buildInto(
   }, options.signal);
   bar?.done();
 
+  // A file kept as the first of a set of identical files may itself fail to decode: its copies
+  // then fail for the same reason (same bytes), and are reported so, not as "duplicate of" it.
+  const rejected = new Map(
+    dropped.map((d) => [`${d.label}\0${d.source}`, d.reason] as const),
+  );
+  for (const set of exactDuplicates) {
+    if (set.by !== "file" || set.kept === undefined) continue;
+    const reason = rejected.get(`${set.kept.label}\0${set.kept.source}`);
+    if (reason === undefined) continue;
+    const keptSource = set.kept.source;
+    set.droppedBecause = reason;
+    set.duplicates.unshift(set.kept);
+    delete set.kept;
+    for (const d of dropped) {
+      if (
+        set.duplicates.some((x) => x.source === d.source && x.label === d.label) &&
+        d.source !== keptSource
+      ) {
+        d.reason = `${reason} (identical file to ${keptSource})`;
+      }
+    }
+  }
+
   // Identical published pixels count as exact duplicates too.
   const decoded = firstSurvivors.filter((x) => processed.has(x.index));
   const kept = dedupeExact(
@@ -415,11 +513,14 @@ async function buildInto(
 
   for (const label of cfg.classes) {
     if (!kept.some((i) => candidates[i].label === label)) {
-      throw new Error(`class "${label}" has no usable images (check the sources and the report)`);
+      throw new Error(
+        `class "${label}" has no usable images (every drop and its reason is in the report)`,
+      );
     }
   }
 
   // 4. Near-duplicates, then the split.
+  state.stage = "split";
   const hashes = kept.map((i) => processed.get(i)!.dhash);
   const thumbs = kept.map((i) => processed.get(i)!.thumb);
   const near = groupNearDuplicates(
@@ -438,6 +539,7 @@ async function buildInto(
   );
 
   // 5. Write the images, manifest, info, report, card and sums into the staged folder.
+  state.stage = "write";
   const outDir = path.join(staging, dirName);
   const names = publishedNames(
     kept.map((i, k) => ({
@@ -466,11 +568,7 @@ async function buildInto(
   ) as Record<SplitName, Record<string, number>>;
   for (const r of rows) perSplit[r.split][r.label]++;
 
-  const droppedByReason: Record<string, number> = {};
-  for (const d of dropped) {
-    const key = d.reason.replace(/:.*$/, "").replace(/ \(.*$/, "");
-    droppedByReason[key] = (droppedByReason[key] ?? 0) + 1;
-  }
+  const droppedByReason = countReasons(dropped);
   dropped.sort((a, b) => cmp(a.label, b.label) || cmp(a.source, b.source));
   exactDuplicates.sort((a, b) => cmp(a.by, b.by) || cmp(a.sha256, b.sha256));
   const nearGroups: NearDuplicateGroup[] = near.groups.map((g) => {
@@ -509,6 +607,7 @@ async function buildInto(
       imageSize: cfg.imageSize,
       fit: cfg.fit,
       minSize: cfg.minSize,
+      maxPixels: cfg.maxPixels,
       nearDuplicateDistance: cfg.nearDuplicateDistance,
       nearDuplicateMaxDiff: cfg.nearDuplicateMaxDiff,
       split: cfg.split,

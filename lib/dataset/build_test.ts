@@ -71,10 +71,10 @@ Deno.test("buildDataset: validate, de-duplicate, split, publish; load it back", 
     assertEquals(r.archive, path.join(out, "fruit-v1.tar.gz"));
     const rows = parseManifest(await Deno.readTextFile(path.join(dir, "manifest.csv")));
     // 30 photos + near-duplicate + png-named kept; exact copy, shared pair, empty, truncated,
-    // tiny and html dropped.
+    // tiny, html and the hidden .DS_Store dropped.
     assertEquals(rows.length, 32);
     const c = r.report.counts;
-    assertEquals([c.candidates, c.published, c.dropped], [39, 32, 7]);
+    assertEquals([c.candidates, c.published, c.dropped], [40, 32, 8]);
     const reasons = Object.fromEntries(
       r.report.dropped.map((d) => [`${d.label}/${d.source}`, d.reason]),
     );
@@ -91,6 +91,7 @@ Deno.test("buildDataset: validate, de-duplicate, split, publish; load it back", 
     );
     assertStringIncludes(reasons["cherry/cherry/tiny.jpg"], "too small: 20x20");
     assertEquals(reasons["cherry/cherry/page.jpg"], "not an image (html)");
+    assertEquals(reasons["cherry/cherry/.DS_Store"], "hidden file (name starts with .)");
     assertEquals(r.report.notes, [
       { source: "apple/png-named.jpg", label: "apple", note: "named as jpeg but is png" },
     ]);

@@ -54,10 +54,7 @@ export async function main(args: string[]): Promise<number> {
     const config = await readConfig(target);
     if (outDir !== undefined) config.outDir = userPath(outDir);
     const controller = new AbortController();
-    const onSignal = () => {
-      console.error("\ninterrupted: removing the staging folder, nothing is published");
-      controller.abort(new Error("interrupted"));
-    };
+    const onSignal = interruptHandler(controller);
     Deno.addSignalListener("SIGINT", onSignal);
     try {
       const quiet = flags.has("--quiet");
@@ -119,6 +116,28 @@ export async function main(args: string[]): Promise<number> {
   }
   console.error(USAGE);
   return 2;
+}
+
+/**
+ * The Ctrl-C handler of a build: the first call aborts (downloads and decodes stop, the staging
+ * folder is removed, nothing is published); a second call exits at once with status 130.
+ */
+export function interruptHandler(
+  controller: AbortController,
+  exit: (code: number) => void = (code) => Deno.exit(code),
+  say: (line: string) => void = (line) => console.error(line),
+): () => void {
+  return () => {
+    if (controller.signal.aborted) {
+      say("\ninterrupted again: exiting now");
+      exit(130);
+      return;
+    }
+    say(
+      "\ninterrupted: removing the staging folder, nothing is published (Ctrl-C again to quit now)",
+    );
+    controller.abort(new Error("interrupted"));
+  };
 }
 
 /** The name a config would publish under (for scripts): `name-vVersion`. */

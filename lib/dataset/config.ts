@@ -17,6 +17,8 @@ import * as path from "node:path";
 import { mirrorDirsFor, projectRoot } from "../data/assets.ts";
 import type { TreeOptions } from "../data/git_tree.ts";
 import { namedTree, resolveNamedTree } from "../data/registry.ts";
+import { DEFAULT_MAX_PIXELS } from "./image.ts";
+import { fitsUstar } from "./tar.ts";
 import { type SplitFractions, type SplitName, SPLITS, validateFractions } from "./split.ts";
 
 /** A local folder of images: `<root>/<class>/*`, or `<root>/<split dir>/<class>/*`. */
@@ -97,6 +99,11 @@ export interface DatasetConfig {
   split?: Partial<SplitFractions>;
   /** Images whose shorter upright side is below this many pixels are dropped (default 32). */
   minSize?: number;
+  /**
+   * Images whose header claims more than this many pixels (width × height) are dropped before
+   * decoding (default 40,000,000), which bounds the memory a decode can take.
+   */
+  maxPixels?: number;
   /** Largest dHash Hamming distance between near-duplicate candidates (default 4; -1 disables). */
   nearDuplicateDistance?: number;
   /**
@@ -134,6 +141,8 @@ export interface ResolvedConfig {
   split: SplitFractions;
   /** Smallest accepted upright side. */
   minSize: number;
+  /** Largest accepted width × height. */
+  maxPixels: number;
   /** Near-duplicate threshold (-1: off). */
   nearDuplicateDistance: number;
   /** Thumbnail difference that confirms a near-duplicate candidate. */
@@ -161,6 +170,8 @@ export const DEFAULT_DOWNLOAD: Required<DownloadSettings> = {
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const CLASS_RE = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
+/** Longest class name: it becomes a folder name in the dataset and its `.tar.gz`. */
+export const MAX_CLASS_NAME = 64;
 
 /**
  * Resolves a configured path: `mirror:<rel>` is searched in the mirror folders (an Error lists
@@ -204,18 +215,47 @@ export function resolveConfig(config: DatasetConfig, baseDir = projectRoot()): R
   }
   const version = String(c.version ?? "1");
   if (!NAME_RE.test(version)) throw new Error(`config.version is not valid: ${show(c.version)}`);
+  if (c.name.length + version.length > 60) {
+    throw new Error(`config.name and config.version are too long together (at most 60 characters)`);
+  }
   if (!Array.isArray(c.classes) || c.classes.length < 1) {
     throw new Error("config.classes must be a non-empty array of class names");
   }
+  // Checked before any work: a bad name would otherwise fail at the archive step, after it all.
   for (const cls of c.classes) {
-    if (typeof cls !== "string" || !CLASS_RE.test(cls)) {
-      throw new Error(`config.classes: bad class name ${show(cls)} (letters, digits, " ._-")`);
+    if (typeof cls !== "string" || !CLASS_RE.test(cls) || cls.endsWith(" ")) {
+      throw new Error(
+        `config.classes: bad class name ${show(cls)} (letters, digits, " ._-", ` +
+          "starting with a letter or digit, not ending in a space)",
+      );
+    }
+    if (cls.length > MAX_CLASS_NAME) {
+      throw new Error(
+        `config.classes: class name "${cls.slice(0, 20)}…" has ${cls.length} characters ` +
+          `(at most ${MAX_CLASS_NAME})`,
+      );
     }
   }
   const classes = [...new Set(c.classes as string[])].sort();
   if (classes.length !== c.classes.length) throw new Error("config.classes has duplicates");
+  const folded = new Map<string, string>();
+  for (const cls of classes) {
+    const other = folded.get(cls.toLowerCase());
+    if (other !== undefined) {
+      throw new Error(
+        `config.classes: "${other}" and "${cls}" differ only in case (one folder on macOS/Windows)`,
+      );
+    }
+    folded.set(cls.toLowerCase(), cls);
+  }
   if (!Array.isArray(c.sources) || c.sources.length === 0) {
     throw new Error("config.sources must be a non-empty array");
+  }
+  for (const cls of classes) {
+    const longest = `${c.name}-v${version}/images/train/${cls}/${"0".repeat(16)}.png`;
+    if (!fitsUstar(longest)) {
+      throw new Error(`config.classes: "${cls}" makes paths too long for the archive: ${longest}`);
+    }
   }
   const sources = (c.sources as DatasetSource[]).map((s, i) => {
     const where = `config.sources[${i}]`;
@@ -261,6 +301,7 @@ export function resolveConfig(config: DatasetConfig, baseDir = projectRoot()): R
     fit,
     split,
     minSize: num(c.minSize, 32, "minSize", 1, 1e6),
+    maxPixels: num(c.maxPixels, DEFAULT_MAX_PIXELS, "maxPixels", 1, 1e9),
     nearDuplicateDistance: num(c.nearDuplicateDistance, 4, "nearDuplicateDistance", -1, 64),
     nearDuplicateMaxDiff: num(c.nearDuplicateMaxDiff, 8, "nearDuplicateMaxDiff", 0, 255),
     outDir: path.resolve(baseDir, typeof c.outDir === "string" ? c.outDir : "data/datasets"),

@@ -37,6 +37,7 @@ export class ImageRejectedError extends Error {
 
 /** Why a file that sniffed as `format` failed to decode: truncated (its end marker is missing) or corrupt. */
 export function decodeFailureReason(bytes: Uint8Array, format: ImageFormat): string {
+  // Only the bytes decide the reason (never the decoder's message): the report must not vary.
   let end = bytes.length;
   while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) {
     end--;
@@ -59,7 +60,17 @@ export interface ProcessOptions {
   fit: "crop" | "pad";
   /** Smallest accepted upright side, in pixels. */
   minSize: number;
+  /**
+   * Largest accepted width × height, read from the header before anything is decoded, so a
+   * small file claiming a huge image never allocates its pixels (default {@link DEFAULT_MAX_PIXELS}).
+   */
+  maxPixels?: number;
+  /** Abandons the work: the returned promise rejects with the signal's reason at once. */
+  signal?: AbortSignal;
 }
+
+/** Default pixel cap: 40 megapixels (a 7300 × 5500 photo); 4 decodes in flight stay under 1 GB. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 /** What {@link processImage} found and made. */
 export interface ProcessedImage {
@@ -96,6 +107,8 @@ export async function processImage(
   bytes: Uint8Array,
   options: ProcessOptions,
 ): Promise<ProcessedImage> {
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const format = sniffFormat(bytes);
   if (format === "empty") throw new ImageRejectedError("empty file");
   if (!isImageFormat(format)) {
@@ -103,46 +116,68 @@ export async function processImage(
       format === "unknown" ? "not an image (unrecognised bytes)" : `not an image (${format})`,
     );
   }
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
-    meta = await sharp(bytes).metadata();
+    // Header only: no pixels are decoded here, whatever size the header claims.
+    meta = await abortable(sharp(bytes, { limitInputPixels: false }).metadata(), signal);
   } catch (e) {
+    if (signal?.aborted) throw e;
     throw new ImageRejectedError(decodeFailureReason(bytes, format), firstLine(e));
   }
-  const width = meta.autoOrient?.width ?? meta.width ?? 0;
-  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  const storedW = meta.width ?? 0;
+  const storedH = meta.height ?? 0;
+  if (storedW * storedH > maxPixels) {
+    throw new ImageRejectedError(
+      `too many pixels: ${storedW}x${storedH} (limit ${maxPixels} pixels)`,
+    );
+  }
+  const width = meta.autoOrient?.width ?? storedW;
+  const height = meta.autoOrient?.height ?? storedH;
   if (Math.min(width, height) < options.minSize) {
     throw new ImageRejectedError(
       `too small: ${width}x${height} (shorter side under ${options.minSize} px)`,
     );
   }
+  // failOn "warning": libjpeg reports a truncated scan (even with an end marker appended) or
+  // garbage in the entropy-coded data only as warnings, and would otherwise fill the gap with grey.
   const upright = () =>
-    sharp(bytes, { failOn: "error" }).rotate().flatten({ background: "#ffffff" });
+    sharp(bytes, { failOn: "warning", limitInputPixels: maxPixels, sequentialRead: true })
+      .rotate().flatten({ background: "#ffffff" });
   let grey: Uint8Array;
   let thumb: Uint8Array;
   let png: Uint8Array;
   try {
-    grey = await upright().greyscale().resize(9, 8, { fit: "fill" }).raw().toBuffer();
+    grey = await abortable(
+      upright().greyscale().resize(9, 8, { fit: "fill" }).raw().toBuffer(),
+      signal,
+    );
     const t = THUMBNAIL_SIZE;
-    const small = await upright().resize(t, t, { fit: "fill" }).toColourspace("srgb").raw()
-      .toBuffer();
+    const small = await abortable(
+      upright().resize(t, t, { fit: "fill" }).toColourspace("srgb").raw().toBuffer(),
+      signal,
+    );
     if (small.length !== t * t * 3) throw new Error(`thumbnail has ${small.length} bytes`);
     thumb = new Uint8Array(small.buffer, small.byteOffset, small.byteLength);
-    const { data, info } = await upright()
-      .resize(options.size, options.size, {
-        fit: options.fit === "crop" ? "cover" : "contain",
-        position: "centre",
-        background: { r: 0, g: 0, b: 0 },
-      })
-      .toColourspace("srgb")
-      .png(PNG_OPTIONS)
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await abortable(
+      upright()
+        .resize(options.size, options.size, {
+          fit: options.fit === "crop" ? "cover" : "contain",
+          position: "centre",
+          background: { r: 0, g: 0, b: 0 },
+        })
+        .toColourspace("srgb")
+        .png(PNG_OPTIONS)
+        .toBuffer({ resolveWithObject: true }),
+      signal,
+    );
     if (info.width !== options.size || info.height !== options.size || info.channels !== 3) {
       throw new Error(`resized to ${info.width}x${info.height}x${info.channels}`);
     }
     png = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (e) {
-    throw new ImageRejectedError(decodeFailureReason(bytes, format), firstLine(e));
+    if (signal?.aborted) throw e;
+    throw new ImageRejectedError(await rejectionReason(bytes, format, maxPixels), firstLine(e));
   }
   return {
     format,
@@ -153,6 +188,38 @@ export async function processImage(
     thumb,
     png,
   };
+}
+
+/**
+ * The stable reason for a failed decode, from the bytes alone: a missing end marker is
+ * "truncated"; a file that decodes when warnings are tolerated has damaged data that libjpeg
+ * papered over; anything else cannot be decoded at all.
+ */
+async function rejectionReason(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  maxPixels: number,
+): Promise<string> {
+  const reason = decodeFailureReason(bytes, format);
+  if (!reason.startsWith("corrupt")) return reason;
+  try {
+    await sharp(bytes, { failOn: "error", limitInputPixels: maxPixels, sequentialRead: true })
+      .resize(8, 8).raw().toBuffer();
+    return `corrupt ${format} (damaged or missing data: decoder warnings)`;
+  } catch {
+    return reason;
+  }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error("aborted"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** The versions of sharp and libvips in use (recorded in the build report). */

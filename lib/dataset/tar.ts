@@ -45,6 +45,16 @@ function splitName(name: string): [prefix: string, name: string] {
   throw new Error(`tar: path too long for ustar: ${name}`);
 }
 
+/** True when `name` can be stored in a ustar header (≤ 100 bytes, or split into prefix + name). */
+export function fitsUstar(name: string): boolean {
+  try {
+    splitName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The 512-byte ustar header of one entry. */
 export function tarHeader(name: string, size: number, isDirectory: boolean): Uint8Array {
   const block = new Uint8Array(512);
