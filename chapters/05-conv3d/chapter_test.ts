@@ -1,0 +1,45 @@
+import { assert, assertEquals, assertStringIncludes } from "../../lib/testing/asserts.ts";
+import { runsDir } from "../../lib/book/args.ts";
+import { runChapterQuick } from "../../lib/book/run.ts";
+
+const KEYS = [
+  "adrenal_test_auc",
+  "adrenal_test_acc",
+  "adrenal_lightning_test_auc",
+  "adrenal_2_5d_test_auc",
+  "modelnet_test_acc",
+];
+
+Deno.test("chapter 5 runs top to bottom in quick mode and writes its summary", async () => {
+  const outDir = runsDir("chapter5", "quick");
+  await Deno.remove(`${outDir}/summary.json`).catch(() => {});
+  const log = await runChapterQuick("chapters/05-conv3d/conv3d.ipynb");
+
+  const summary = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
+  for (const key of KEYS) {
+    // Quick mode trains one short epoch: the figures only have to be valid numbers in [0, 1].
+    assert(summary[key] >= 0 && summary[key] <= 1, `${key} = ${summary[key]}`);
+  }
+  // Both styles start from the same seeded weights and see the same batches: same result.
+  assertEquals(summary.adrenal_lightning_test_auc, summary.adrenal_test_auc);
+  // The hand-written loops agree with tf.conv3d, and the two AUC computations agree exactly.
+  const diff = /max \|loops - tf\.conv3d\| = ([0-9.e+-]+)/.exec(log);
+  assert(diff && Number(diff[1]) < 1e-4, `conv3d loops vs tfjs: ${diff?.[1]}`);
+  const auc = /AUC by pairs ([0-9.]+), by ranks ([0-9.]+)/.exec(log);
+  assert(auc && auc[1] === auc[2], "AUC by pairs and by ranks differ");
+  for (
+    const file of [
+      "adrenal-slices.png",
+      "adrenal-roc.png",
+      "adrenal-3d.html",
+      "adrenal-kernels.png",
+    ]
+  ) {
+    assert((await Deno.stat(`${outDir}/${file}`)).size > 0, file);
+  }
+  for (const run of ["keras-seed0", "lightning-seed0", "keras-2.5d", "keras-modelnet"]) {
+    const metrics = JSON.parse(await Deno.readTextFile(`${outDir}/${run}/metrics.json`));
+    assert(metrics.history.length === 1, `${run}: one epoch in quick mode`);
+  }
+  assertStringIncludes(log, 'always answering "normal" scores ACC 0.768');
+});
