@@ -15,11 +15,11 @@
  */
 import { parseArgs } from "node:util";
 import { useWasm } from "../../lib/tfjs/mod.ts";
-import { gemmWorkerReady, setGemmThreads } from "../../lib/autograd/kernels/mod.ts";
+import { gemmWorkerReady, setGemmKernel, setGemmThreads } from "../../lib/autograd/kernels/mod.ts";
 import { engineWorkload, type Step, tfjsWorkload, WORKLOADS } from "./workloads.ts";
 
 /** PyPI packages of the Python side (CPU-only TensorFlow; PyTorch's CPU build of the same wheel). */
-export const PYTHON_PACKAGES = ["torch==2.9.1", "tensorflow-cpu==2.20.0"];
+export const PYTHON_PACKAGES = ["torch==2.14.1", "tensorflow-cpu==2.21.0"];
 const VENV = "data/cache/bench-venv";
 
 const { values: opts } = parseArgs({
@@ -114,7 +114,7 @@ class PythonRunner {
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
-      env: { TF_CPP_MIN_LOG_LEVEL: "2", PYTHONUNBUFFERED: "1" },
+      env: { TF_CPP_MIN_LOG_LEVEL: "3", PYTHONUNBUFFERED: "1" },
     }).spawn();
     this.#writer = this.#child.stdin.getWriter();
     this.#reader = this.#child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -182,10 +182,16 @@ const median = (xs: number[]) => {
 // ------------------------------------------------------------------ columns
 await useWasm();
 const columns: Column[] = [
+  cachedColumn("engineTs", "our engine, TS kernels, 1 thread", engineWorkload, () => {
+    setGemmKernel("ts"); // the plain TypeScript reference kernels: the "before" of the fast path
+    setGemmThreads(1);
+  }),
   cachedColumn("engine1", "our engine, 1 thread", engineWorkload, () => {
+    setGemmKernel("wasm");
     setGemmThreads(1);
   }),
   cachedColumn("engine2", "our engine, 2 threads", engineWorkload, async () => {
+    setGemmKernel("wasm");
     setGemmThreads(2);
     await gemmWorkerReady(); // start-up happens once, outside every timed step
   }),
@@ -195,18 +201,25 @@ const runners: PythonRunner[] = [];
 const versions: Record<string, string> = { deno: Deno.version.deno };
 const python = opts["no-python"] ? null : await pythonWithPackages();
 if (python != null) {
-  const torch = new PythonRunner(python, "torch");
-  const keras = new PythonRunner(python, "keras");
-  await torch.ready();
-  await keras.ready();
-  runners.push(torch, keras);
-  versions.torch = torch.version;
-  versions.keras = keras.version;
-  columns.push(
-    new PythonColumn("torch1", "PyTorch, 1 thread", torch, 1),
-    new PythonColumn("torch2", "PyTorch, 2 threads", torch, 2),
-    new PythonColumn("keras", "Keras (TF CPU)", keras, 0),
-  );
+  for (const framework of ["torch", "keras"]) {
+    const runner = new PythonRunner(python, framework);
+    try {
+      await runner.ready();
+    } catch (e) {
+      console.error(`SKIPPING ${framework}: frameworks.py failed to start (${e})`);
+      continue;
+    }
+    runners.push(runner);
+    versions[framework] = runner.version;
+    if (framework === "torch") {
+      columns.push(
+        new PythonColumn("torch1", "PyTorch, 1 thread", runner, 1),
+        new PythonColumn("torch2", "PyTorch, 2 threads", runner, 2),
+      );
+    } else {
+      columns.push(new PythonColumn("keras", "Keras (TF CPU)", runner, 0));
+    }
+  }
 } else if (opts["no-python"]) {
   console.error("--no-python: PyTorch and Keras skipped");
 }

@@ -4,11 +4,21 @@
  *
  * GFLOP/s = 2·m·n·k / time; e.g. 512³ at 50 ms/iter is 5.4 GFLOP/s.
  *
- * Benches run with the default thread setting (2 unless `BOOK_THREADS=1`),
- * except the "1 thread" / "2 threads" pairs, which force each setting.
+ * Benches run with the default settings (the WebAssembly SIMD gemm, one
+ * thread unless `BOOK_THREADS=2`), except the "ts" / "wasm" and the
+ * "1 thread" / "2 threads" pairs, which force each setting. The helper thread
+ * is started before any bench, so no timed iteration includes its start-up.
  */
 import { Rng } from "../random.ts";
-import { gemm, gemmThreads, gemmWorkerReady, setGemmThreads } from "./matmul.ts";
+import {
+  gemm,
+  type GemmKernel,
+  gemmKernel,
+  gemmThreads,
+  gemmWorkerReady,
+  setGemmKernel,
+  setGemmThreads,
+} from "./matmul.ts";
 import { conv2dBackward, conv2dForward } from "./conv.ts";
 
 const rand = new Rng(1);
@@ -31,9 +41,23 @@ function naiveMatmul(
   }
 }
 
-// Start the helper thread up front so every bench sees the same setting.
+// Start the helper thread up front (even when the default is one thread), so
+// that the "2 threads" benches never time its start-up.
 const defaultThreads = gemmThreads();
+const defaultKernel = gemmKernel();
+setGemmThreads(2);
 await gemmWorkerReady();
+setGemmThreads(defaultThreads);
+
+/** Run `fn` with `kernel` behind gemm, then restore the default. */
+function withKernel(kernel: GemmKernel, fn: () => void): void {
+  setGemmKernel(kernel);
+  try {
+    fn();
+  } finally {
+    setGemmKernel(defaultKernel);
+  }
+}
 
 /** Run `fn` with `threads` threads, then restore the default. */
 function withThreads(threads: number, fn: () => void): void {
@@ -53,17 +77,22 @@ const a512 = rand.uniformArray(N * N),
 Deno.bench("naive i-k-j matmul 512x512x512", { group: "gemm512", baseline: true }, () => {
   naiveMatmul(N, N, N, a512, b512, c512);
 });
-for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-  const name = `gemm 512x512x512 ${ta ? "T" : "N"}${tb ? "T" : "N"}`;
-  Deno.bench(name, { group: "gemm512" }, () => {
-    gemm(ta, tb, N, N, N, a512, b512, c512);
-  });
+for (const kernel of ["ts", "wasm"] as const) {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const name = `gemm 512x512x512 ${ta ? "T" : "N"}${tb ? "T" : "N"} (${kernel})`;
+    Deno.bench(name, { group: "gemm512" }, () => {
+      withKernel(kernel, () => gemm(ta, tb, N, N, N, a512, b512, c512));
+    });
+  }
 }
 
 for (const threads of [1, 2]) {
-  const name = `gemm 512x512x512 NN, ${threads} thread${threads > 1 ? "s" : ""}`;
+  const name = `gemm 512x512x512 NN (ts), ${threads} thread${threads > 1 ? "s" : ""}`;
   Deno.bench(name, { group: "threads" }, () => {
-    withThreads(threads, () => gemm(false, false, N, N, N, a512, b512, c512));
+    withKernel(
+      "ts",
+      () => withThreads(threads, () => gemm(false, false, N, N, N, a512, b512, c512)),
+    );
   });
 }
 

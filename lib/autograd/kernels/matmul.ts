@@ -25,10 +25,17 @@
  * to float32 when stored. The order of operations depends only on the shapes,
  * so results are deterministic.
  *
+ * This TypeScript kernel is the reference the chapter teaches. By default
+ * {@link gemm} runs the same algorithm compiled to WebAssembly SIMD
+ * (`gemm_wasm.ts`, from the AssemblyScript source in `assembly/`; float32
+ * accumulation, ~5x faster); `BOOK_KERNELS=ts` or {@link setGemmKernel}`("ts")`
+ * selects this one.
+ *
  * @module
  */
 
 import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
+import { gemmWasm, wasmGemmAvailable } from "./gemm_wasm.ts";
 
 /** Rows of `C` computed per micro-kernel call. */
 export const MR = 4;
@@ -588,6 +595,40 @@ function copyTile(
   }
 }
 
+/** Which implementation {@link gemm} runs: the WebAssembly SIMD kernel or this TypeScript one. */
+export type GemmKernel = "wasm" | "ts";
+
+let kernelSetting: GemmKernel | null = null;
+/** Multiply-adds below which copying operands into WebAssembly memory does not pay. */
+const WASM_MIN_MACS = 2048;
+
+/**
+ * The kernel {@link gemm} uses: `"wasm"` unless `BOOK_KERNELS=ts` is set, {@link setGemmKernel}
+ * chose `"ts"`, or this runtime lacks WebAssembly SIMD.
+ */
+export function gemmKernel(): GemmKernel {
+  if (kernelSetting === null) {
+    let env: string | undefined;
+    try {
+      const st = Deno.permissions.querySync({ name: "env", variable: "BOOK_KERNELS" });
+      if (st.state === "granted") env = Deno.env.get("BOOK_KERNELS");
+    } catch {
+      env = undefined;
+    }
+    kernelSetting = env === "ts" ? "ts" : "wasm";
+  }
+  return kernelSetting === "wasm" && wasmGemmAvailable() ? "wasm" : "ts";
+}
+
+/**
+ * Selects the implementation behind {@link gemm} (tests and benchmarks compare them).
+ *
+ * @param kernel `"wasm"` (default) or `"ts"`
+ */
+export function setGemmKernel(kernel: GemmKernel): void {
+  kernelSetting = kernel;
+}
+
 /**
  * General matrix multiply on row-major float32 matrices:
  * `C[m,n] = op(A)[m,k] · op(B)[k,n]`, or `C += ...` when `accumulate` is true.
@@ -630,6 +671,10 @@ export function gemm(
   if (m === 0 || n === 0) return;
   if (k === 0) {
     if (!accumulate) c.fill(0, 0, m * n);
+    return;
+  }
+  if (m * n * k >= WASM_MIN_MACS && gemmKernel() === "wasm") {
+    gemmWasm(transA, transB, m, n, k, a, b, c, accumulate);
     return;
   }
   if (m * n * k >= PAR_MIN_MACS && (m > UNIT_ROWS || n > UNIT_COLS) && gemmThreads() >= 2) {

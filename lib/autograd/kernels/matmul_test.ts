@@ -1,6 +1,18 @@
 import { assert, assertEquals, assertThrows } from "../../testing/asserts.ts";
 import { Rng } from "../random.ts";
-import { gemm, gemmThreads, gemmWorkerReady, KC, MC, NC, setGemmThreads } from "./matmul.ts";
+import {
+  gemm,
+  type GemmKernel,
+  gemmKernel,
+  gemmThreads,
+  gemmWorkerReady,
+  KC,
+  MC,
+  NC,
+  setGemmKernel,
+  setGemmThreads,
+} from "./matmul.ts";
+import { wasmGemmAvailable } from "./gemm_wasm.ts";
 
 /** Naive float64 reference: returns op(A)·op(B) (+ c0 when given). */
 function refGemm(
@@ -42,7 +54,30 @@ function assertClose(actual: Float32Array, expected: Float64Array, k: number, wh
 
 const combos: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 
-Deno.test("gemm matches float64 reference for odd sizes, all transpose combos", () => {
+/**
+ * Registers `fn` as one test per implementation behind `gemm`: the TypeScript reference kernel
+ * and the WebAssembly SIMD one (whose block sizes, 64 x 256 x 1024, the sizes below also cross).
+ */
+function testBothKernels(name: string, fn: () => void) {
+  for (const kernel of ["ts", "wasm"] as GemmKernel[]) {
+    Deno.test(`${name} [${kernel}]`, () => {
+      const saved = gemmKernel();
+      setGemmKernel(kernel);
+      try {
+        assertEquals(gemmKernel(), kernel);
+        fn();
+      } finally {
+        setGemmKernel(saved);
+      }
+    });
+  }
+}
+
+Deno.test("the WebAssembly SIMD gemm loads here (Deno has wasm SIMD)", () => {
+  assert(wasmGemmAvailable());
+});
+
+testBothKernels("gemm matches float64 reference for odd sizes, all transpose combos", () => {
   const rand = new Rng(1234);
   const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 37];
   for (const [ta, tb] of combos) {
@@ -59,7 +94,7 @@ Deno.test("gemm matches float64 reference for odd sizes, all transpose combos", 
   }
 });
 
-Deno.test("gemm exhaustive small sizes 1..9", () => {
+testBothKernels("gemm exhaustive small sizes 1..9", () => {
   const rand = new Rng(99);
   for (const [ta, tb] of combos) {
     for (let m = 1; m <= 9; m++) {
@@ -76,7 +111,7 @@ Deno.test("gemm exhaustive small sizes 1..9", () => {
   }
 });
 
-Deno.test("gemm accumulate adds into C", () => {
+testBothKernels("gemm accumulate adds into C", () => {
   const rand = new Rng(7);
   for (const [ta, tb] of combos) {
     const m = 11, n = 23, k = 19;
@@ -89,12 +124,13 @@ Deno.test("gemm accumulate adds into C", () => {
   }
 });
 
-Deno.test("gemm crosses every cache-block boundary (m > MC, n > NC, k > KC)", () => {
+testBothKernels("gemm crosses every cache-block boundary (m > MC, n > NC, k > KC)", () => {
   const rand = new Rng(2024);
   const cases: [number, number, number][] = [
     [MC + 3, 5, KC + 7],
     [6, NC + 5, 3],
     [MC + 1, 9, 2 * KC + 1],
+    [65, 1030, 257], // the wasm kernel's MC, NC and KC
   ];
   for (const [ta, tb] of combos) {
     for (const [m, n, k] of cases) {
@@ -110,7 +146,7 @@ Deno.test("gemm crosses every cache-block boundary (m > MC, n > NC, k > KC)", ()
   }
 });
 
-Deno.test("gemm leaves elements past m*n untouched and handles k = 0", () => {
+testBothKernels("gemm leaves elements past m*n untouched and handles k = 0", () => {
   const a = new Float32Array([1, 2, 3, 4]);
   const b = new Float32Array([5, 6, 7, 8]);
   const c = new Float32Array(5).fill(-1);
@@ -123,7 +159,7 @@ Deno.test("gemm leaves elements past m*n untouched and handles k = 0", () => {
   assertEquals(Array.from(z), [3, 3, 3, 3, 3, 3]);
 });
 
-Deno.test("gemm is deterministic", () => {
+testBothKernels("gemm is deterministic", () => {
   const rand = new Rng(5);
   const m = 70, n = 90, k = 300;
   const a = rand.uniformArray(m * k);
@@ -135,7 +171,7 @@ Deno.test("gemm is deterministic", () => {
   assert(c1.every((v, i) => Object.is(v, c2[i])));
 });
 
-Deno.test("gemm throws clear errors on bad sizes", () => {
+testBothKernels("gemm throws clear errors on bad sizes", () => {
   const e = assertThrows(
     () =>
       gemm(false, false, 2, 2, 3, new Float32Array(5), new Float32Array(6), new Float32Array(4)),
@@ -156,8 +192,9 @@ Deno.test("gemm throws clear errors on bad sizes", () => {
   );
 });
 
-Deno.test("gemm two-thread path is bit-identical to the single-thread path", async () => {
-  const saved = gemmThreads();
+Deno.test("gemm two-thread path is bit-identical to the single-thread path [ts]", async () => {
+  const saved = gemmThreads(), savedKernel = gemmKernel();
+  setGemmKernel("ts");
   setGemmThreads(2);
   try {
     const ready = await gemmWorkerReady();
@@ -185,5 +222,6 @@ Deno.test("gemm two-thread path is bit-identical to the single-thread path", asy
     }
   } finally {
     setGemmThreads(saved);
+    setGemmKernel(savedKernel);
   }
 });

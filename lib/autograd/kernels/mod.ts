@@ -7,6 +7,8 @@
 
 export {
   gemm,
+  type GemmKernel,
+  gemmKernel,
   gemmThreads,
   gemmWorkerReady,
   KC,
@@ -14,6 +16,7 @@ export {
   MR,
   NC,
   NR,
+  setGemmKernel,
   setGemmThreads,
 } from "./matmul.ts";
 export {

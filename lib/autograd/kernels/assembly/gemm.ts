@@ -1,0 +1,170 @@
+// AssemblyScript source of the WebAssembly SIMD fast path of `gemm` (../gemm_wasm.ts loads it).
+// Build: `deno task build:wasm` (writes ../gemm_wasm_bin.ts). The algorithm is the one
+// ../matmul.ts teaches — pack panels of op(A) and op(B), multiply them with a register-blocked
+// micro-kernel, block for the caches — with 128-bit SIMD: the micro-kernel keeps a 4x8 tile of C in
+// eight f32x4 registers and does 32 multiply-adds per step of k. Accumulation is in float32, in the
+// same order whatever the machine, so results are deterministic.
+//
+// Memory (all byte addresses, set by the caller): A, B and C as row-major float32 arrays, and a
+// scratch area of SCRATCH_FLOATS floats for the packed blocks.
+
+/** Rows of C per micro-kernel call. */
+const MR: i32 = 4;
+/** Columns of C per micro-kernel call (two f32x4 vectors). */
+const NR: i32 = 8;
+/** Depth of one cache block. */
+const KC: i32 = 256;
+/** Rows of op(A) packed per block (MC·KC floats = 64 KiB, sized for L2). */
+const MC: i32 = 64;
+/** Columns of op(B) packed per block. */
+const NC: i32 = 1024;
+
+/** Floats of scratch memory the caller must provide. */
+export const SCRATCH_FLOATS: i32 = MC * KC + KC * NC;
+
+// Packs rows [i0, i0+mc) of op(A) over depth [p0, p0+kc) as panels of MR rows:
+// out[(panel*kc + p)*MR + l]; rows past mc are zero.
+function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32, kc: i32, out: usize): void {
+  let o = out;
+  for (let ib = 0; ib < mc; ib += MR) {
+    const rows = min(MR, mc - ib);
+    for (let p = 0; p < kc; p++) {
+      for (let l = 0; l < MR; l++) {
+        let v: f32 = 0;
+        if (l < rows) {
+          const i = i0 + ib + l, q = p0 + p;
+          v = transA ? load<f32>(a + ((<usize>q * m + i) << 2)) : load<f32>(a + ((<usize>i * k + q) << 2));
+        }
+        store<f32>(o, v);
+        o += 4;
+      }
+    }
+  }
+}
+
+// Packs columns [j0, j0+nc) of op(B) over depth [p0, p0+kc) as panels of NR columns:
+// out[(panel*kc + p)*NR + l]; columns past nc are zero.
+function packB(b: usize, transB: bool, n: i32, k: i32, j0: i32, nc: i32, p0: i32, kc: i32, out: usize): void {
+  let o = out;
+  for (let jb = 0; jb < nc; jb += NR) {
+    const cols = min(NR, nc - jb);
+    if (!transB && cols == NR) {
+      // Eight contiguous floats of a row of B: two vector copies.
+      let s = b + ((<usize>p0 * n + j0 + jb) << 2);
+      const stride = <usize>n << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(o, v128.load(s));
+        v128.store(o + 16, v128.load(s + 16));
+        o += 32;
+        s += stride;
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      for (let l = 0; l < NR; l++) {
+        let v: f32 = 0;
+        if (l < cols) {
+          const j = j0 + jb + l, q = p0 + p;
+          v = transB ? load<f32>(b + ((<usize>j * k + q) << 2)) : load<f32>(b + ((<usize>q * n + j) << 2));
+        }
+        store<f32>(o, v);
+        o += 4;
+      }
+    }
+  }
+}
+
+// C tile (rows x cols at address c, row stride ldc floats) (= or +=) packed A panel · packed B panel.
+// @ts-ignore: decorator
+@inline
+function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, overwrite: bool, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp + 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap + 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap + 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap + 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const ld = <usize>ldc << 2;
+  if (rows == MR && cols == NR) {
+    const r1 = c + ld, r2 = r1 + ld, r3 = r2 + ld;
+    if (!overwrite) {
+      c00 = f32x4.add(c00, v128.load(c));
+      c01 = f32x4.add(c01, v128.load(c + 16));
+      c10 = f32x4.add(c10, v128.load(r1));
+      c11 = f32x4.add(c11, v128.load(r1 + 16));
+      c20 = f32x4.add(c20, v128.load(r2));
+      c21 = f32x4.add(c21, v128.load(r2 + 16));
+      c30 = f32x4.add(c30, v128.load(r3));
+      c31 = f32x4.add(c31, v128.load(r3 + 16));
+    }
+    v128.store(c, c00);
+    v128.store(c + 16, c01);
+    v128.store(r1, c10);
+    v128.store(r1 + 16, c11);
+    v128.store(r2, c20);
+    v128.store(r2 + 16, c21);
+    v128.store(r3, c30);
+    v128.store(r3 + 16, c31);
+    return;
+  }
+  // Edge tile: spill to `tile` (MR x NR floats) and write the valid part.
+  v128.store(tile, c00);
+  v128.store(tile + 16, c01);
+  v128.store(tile + 32, c10);
+  v128.store(tile + 48, c11);
+  v128.store(tile + 64, c20);
+  v128.store(tile + 80, c21);
+  v128.store(tile + 96, c30);
+  v128.store(tile + 112, c31);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      const dst = c + <usize>r * ld + (<usize>j << 2);
+      const v = load<f32>(tile + ((<usize>(r * NR + j)) << 2));
+      store<f32>(dst, overwrite ? v : load<f32>(dst) + v);
+    }
+  }
+}
+
+/**
+ * C[m,n] (= or +=) op(A)[m,k] · op(B)[k,n] on row-major float32 arrays at byte addresses a, b, c;
+ * `scratch` holds SCRATCH_FLOATS floats plus 128 bytes (16-byte aligned).
+ */
+export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, scratch: usize): void {
+  const ap = scratch, bp = scratch + (<usize>(MC * KC) << 2), tile = bp + (<usize>(KC * NC) << 2);
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      const overwrite = !accumulate && p0 == 0;
+      packB(b, transB, n, k, j0, nc, p0, kc, bp);
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = min(MC, m - i0);
+        packA(a, transA, m, k, i0, mc, p0, kc, ap);
+        for (let jb = 0; jb < nc; jb += NR) {
+          const cols = min(NR, nc - jb);
+          const bo = bp + (<usize>(jb * kc) << 2);
+          for (let ib = 0; ib < mc; ib += MR) {
+            const rows = min(MR, mc - ib);
+            const cAddr = c + ((<usize>(i0 + ib) * n + j0 + jb) << 2);
+            microKernel(kc, ap + (<usize>(ib * kc) << 2), bo, cAddr, n, rows, cols, overwrite, tile);
+          }
+        }
+      }
+    }
+  }
+}

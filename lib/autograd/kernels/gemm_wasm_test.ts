@@ -1,0 +1,46 @@
+/**
+ * The WebAssembly SIMD gemm called directly (below `gemm`'s size threshold too) against the
+ * TypeScript reference kernel, and the committed module against a fresh build of its source.
+ */
+import { assert } from "../../testing/asserts.ts";
+import { Rng } from "../random.ts";
+import { gemmWasm } from "./gemm_wasm.ts";
+import { gemm, setGemmKernel } from "./matmul.ts";
+import { buildModule } from "../../../tools/build_wasm.ts";
+
+Deno.test("gemmWasm equals the TypeScript gemm on every small size, all transposes, +=", () => {
+  const rand = new Rng(3);
+  setGemmKernel("ts");
+  try {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      for (let m = 1; m <= 10; m++) {
+        for (let n = 1; n <= 18; n++) {
+          for (const k of [1, 3, 8, 17]) {
+            const a = rand.uniformArray(m * k), b = rand.uniformArray(k * n);
+            const c0 = rand.uniformArray(m * n + 2);
+            for (const acc of [false, true]) {
+              const want = c0.slice(), got = c0.slice();
+              gemm(ta, tb, m, n, k, a, b, want, acc);
+              gemmWasm(ta, tb, m, n, k, a, b, got, acc);
+              for (let i = 0; i < got.length; i++) {
+                const tol = 1e-6 * (k + 1) * Math.max(1, Math.abs(want[i]));
+                assert(
+                  Math.abs(got[i] - want[i]) <= tol,
+                  `ta=${ta} tb=${tb} ${m}x${n}x${k} acc=${acc} [${i}]: ${got[i]} vs ${want[i]}`,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    setGemmKernel("wasm");
+  }
+});
+
+Deno.test("gemm_wasm_bin.ts is the build of assembly/gemm.ts (deno task build:wasm)", async () => {
+  const fresh = await buildModule("gemm.ts");
+  const committed = await Deno.readTextFile(new URL("./gemm_wasm_bin.ts", import.meta.url));
+  assert(fresh === committed, "gemm_wasm_bin.ts is stale: run `deno task build:wasm`");
+});
