@@ -64,9 +64,12 @@ export function renderCard(cfg: ResolvedConfig, report: BuildReport): string {
     "",
     "1. **Acquire** every image listed by the sources (URL lists are downloaded with retries, a " +
       "size cap and content-type and magic-byte checks).",
-    `2. **Validate**: the real format is read from the magic bytes; each image is fully decoded, ` +
+    `2. **Validate**: the real format is read from the magic bytes; an image whose header claims ` +
+      `more than ${cfg.maxPixels} pixels is dropped before decoding; the others are fully decoded ` +
+      `(a decoder warning, such as libjpeg's "corrupt data" or "premature end", rejects the file), ` +
       `turned upright by its EXIF orientation (${c.orientationApplied} needed it), and dropped when ` +
-      `unreadable or when its shorter side is under ${cfg.minSize} px.`,
+      `unreadable or when its shorter side is under ${cfg.minSize} px. Symbolic links and hidden ` +
+      "files in source folders are listed as dropped, never read.",
     `3. **De-duplicate**: ${report.hashing.exact}; copies are dropped (${c.exactDuplicatesDropped}` +
       ` dropped). Near-duplicates: ${report.hashing.near} (${c.nearDuplicateGroups} groups, ` +
       `${c.imagesInNearDuplicateGroups} images).`,
