@@ -18,8 +18,9 @@ import * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
 import { runsDir } from "../../lib/book/args.ts";
 import { fileIO, useWasm } from "../../lib/tfjs/mod.ts";
-// Registers the GeM layer, so models that use it load as well.
+// Register the book's custom layers, so models that use them load as well.
 import "../../lib/tfjs/gem_pool.ts";
+import "../../lib/tfjs/seeded_dropout.ts";
 
 /** What the published model's `model.json` carries in `userDefinedMetadata`. */
 export interface ClassifierMetadata {
@@ -147,7 +148,7 @@ export async function predictFiles(
     }
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [1, meta.imageSize, meta.imageSize, 3]);
-      return (model.predict(x) as tf.Tensor).dataSync();
+      return tf.softmax(model.predict(x) as tf.Tensor).dataSync(); // the model returns logits
     });
     const top = Array.from(probs, (p, i) => ({ label: meta.classes[i], probability: p }))
       .sort((a, b) => b.probability - a.probability)

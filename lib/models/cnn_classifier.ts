@@ -1,13 +1,15 @@
 /**
  * Chapter 2's image classifier: a small VGG-style CNN for N classes on small RGB images (64×64×3
  * by default), with a choice of pooling — max pooling or learnable generalized-mean (GeM) pooling.
- * One definition serves both training styles: `model.fit` trains it directly, and the
+ * The model returns logits; losses
+ * take their log-softmax and only prediction applies the softmax. One definition serves both training styles: `model.fit` trains it directly, and the
  * Lightning-style module wraps the same model (with GeM routed through the `tf.customGrad` op).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { type GemImpl, gemPooling2d } from "../tfjs/gem_pool.ts";
+import { seededDropout } from "../tfjs/seeded_dropout.ts";
 
 /**
  * Which pooling the classifier uses: `"max"` — 2×2 max pooling and global max pooling; `"gem"` —
@@ -18,7 +20,7 @@ export type Pooling = "max" | "gem" | "gem-all";
 
 /** Options of {@link cnnClassifier}. */
 export interface CnnClassifierOptions {
-  /** Number of classes; the model outputs their softmax probabilities. */
+  /** Number of classes; the model outputs one logit per class (softmax them for probabilities). */
   numClasses: number;
   /** Side of the square input images (default 64). */
   imageSize?: number;
@@ -41,7 +43,10 @@ export interface CnnClassifierOptions {
   batchNorm?: boolean;
   /** Dropout before the classifier (default 0.3). */
   dropout?: number;
-  /** Seed of the weight initializers (default 1): equal seeds, equal initial weights. */
+  /**
+   * Seed of the weight initializers and of the dropout masks (default 1): equal seeds, equal
+   * initial weights and equal masks step by step.
+   */
   seed?: number;
   /** Model name (default `cnn_<pooling>`). */
   name?: string;
@@ -49,7 +54,7 @@ export interface CnnClassifierOptions {
 
 /**
  * Builds the classifier (functional API): `imageSize² × channels` inputs in [0, 1] → class
- * probabilities.
+ * logits (unnormalized log-probabilities; `tf.softmax` turns them into probabilities).
  */
 export function cnnClassifier(opts: CnnClassifierOptions): tf.LayersModel {
   const size = opts.imageSize ?? 64;
@@ -92,16 +97,15 @@ export function cnnClassifier(opts: CnnClassifierOptions): tf.LayersModel {
       h = tf.layers.maxPooling2d({ poolSize: 2, name: poolName }).apply(h) as tf.SymbolicTensor;
     }
   });
-  // No seed here: a seeded tfjs dropout layer draws the *same* mask at every training step
-  // (tf.randomUniform restarts its generator from the seed on each call).
-  h = tf.layers.dropout({ rate: opts.dropout ?? 0.3, name: "dropout" }).apply(
-    h,
-  ) as tf.SymbolicTensor;
+  // Not tf.layers.dropout: unseeded it differs from run to run, seeded it drops the same units at
+  // every step. SeededDropout draws a new mask per step from a seeded sequence.
+  h = seededDropout({ rate: opts.dropout ?? 0.3, seed: seed * 100 + 98, name: "dropout" })
+    .apply(h) as tf.SymbolicTensor;
+  // Logits, no softmax: the loss takes log-softmax of them (stable), prediction applies softmax.
   const output = tf.layers.dense({
     units: opts.numClasses,
-    activation: "softmax",
     kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 99 }),
-    name: "probs",
+    name: "logits",
   }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: opts.name ?? `cnn_${pooling}` });
 }

@@ -7,7 +7,7 @@
  * - {@link fitLightning}: a {@link ClassifierModule} (a `LightningModule` around the same Layers
  *   model) run by the `Trainer` (TensorBoard logger, best and last checkpoints, early stopping).
  *
- * Both take the softmax-output model from `lib/models`, train with Adam, label-smoothed
+ * Both take a logit-output model from `lib/models`, train with Adam, label-smoothed
  * cross-entropy and a warm-up + cosine learning rate, watch `val_acc` after every epoch, and end
  * with the weights of the best validation epoch put back into the model.
  *
@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { fileIO } from "../tfjs/io.ts";
 import "../tfjs/gem_pool.ts"; // registers GemPooling2D, so the best checkpoint loads back
+import "../tfjs/seeded_dropout.ts"; // and SeededDropout
 import {
   type Augment,
   type Batch,
@@ -204,7 +205,7 @@ class ValAucCallback extends tf.Callback {
 }
 
 /**
- * A `LightningModule` for a softmax classifier: Adam, label-smoothed cross-entropy, and training
+ * A `LightningModule` for a classifier that outputs logits: Adam, label-smoothed cross-entropy, and training
  * accuracy logged as `acc` (the names Keras uses, so both styles' histories read alike).
  */
 export class ClassifierModule extends LayersModule {
@@ -212,7 +213,7 @@ export class ClassifierModule extends LayersModule {
   private epsilon: number;
 
   /**
-   * Wraps `model` (outputs class probabilities).
+   * Wraps `model` (outputs class logits).
    *
    * @param opts `lr`: Adam's initial learning rate; `labelSmoothing`: ε (default 0.1)
    */
@@ -227,7 +228,7 @@ export class ClassifierModule extends LayersModule {
     return tf.train.adam(this.lr);
   }
 
-  /** Label-smoothed cross-entropy of probabilities `pred` against one-hot `target`. */
+  /** Label-smoothed cross-entropy of logits `pred` against one-hot `target`. */
   override loss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
     return meanSmoothedCrossEntropy(target, pred, this.epsilon);
   }
