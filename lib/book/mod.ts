@@ -4,6 +4,8 @@
  * | module | what |
  * | --- | --- |
  * | `args.ts` | {@linkcode chapterArgs}: quick mode from `--quick` or `BOOK_QUICK=1`; `runsDir()` |
+ * | `image_chapter.ts` | {@linkcode imageChapterOptions}: `--seed`, `--classes`, `--config`, `--dataset`, `--styles-only` of image chapters, their results folder and dataset |
+ * | `source.ts` | {@linkcode showSource}: a named function/class/method shown on the page from its source file |
  * | `run.ts` | script runner behind `deno task chapterN`: code cells → one type-checked module → run; errors and book-rule breaks name the cell |
  * | `execute.py` / `execute.ts` | notebook executor over `jupyter_client` that keeps outputs the Deno kernel sends after "idle" |
  * | `site.ts` / `markdown.ts` | static site renderer (marked, KaTeX at build time, highlight.js; relative links, no CDN) |
@@ -21,6 +23,15 @@
  * @module
  */
 export { type ChapterArgs, chapterArgs, runsDir, truthy } from "./args.ts";
+export {
+  type DatasetChoice,
+  freshRunDir,
+  type ImageChapterOptions,
+  imageChapterOptions,
+  type ImageChapterSpec,
+  openChapterDataset,
+} from "./image_chapter.ts";
+export { showSource, sourceOf, type SourceOptions } from "./source.ts";
 export {
   type Cell,
   type CellOutput,
