@@ -69,4 +69,31 @@ Deno.test("chapter 2 runs top to bottom in quick mode and writes its results", a
   ) {
     assert((await Deno.stat(`${outDir}/${png}`)).size > 0, `${png} written`);
   }
+  // The flat summary the site and the seed sweep read.
+  const flat = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
+  assertEquals(flat.seed, 1);
+  assertEquals(flat.keras_test_acc, keras.test_accuracy);
+  for (const k of ["lightning_test_acc", "keras_val_acc", "max_pooling_test_acc"]) {
+    assert(typeof flat[k] === "number", `summary.json ${k}`);
+  }
+
+  // Reproducibility: the same seed again (both styles only) gives identical figures, epoch by
+  // epoch; only the timings may differ.
+  const figures = async () => {
+    const out: Record<string, unknown> = {};
+    for (const style of ["keras", "lightning"]) {
+      const m = JSON.parse(await Deno.readTextFile(`${outDir}/${style}/metrics.json`));
+      out[style] = {
+        test_accuracy: m.test_accuracy,
+        confusion_matrix: m.confusion_matrix,
+        history: m.history.map((h: Record<string, number>) =>
+          Object.fromEntries(Object.entries(h).filter(([k]) => !k.includes("seconds")))
+        ),
+      };
+    }
+    return out;
+  };
+  const first = await figures();
+  await runChapterQuick("chapters/02-cnn/cnn.ipynb", ["--styles-only"]);
+  assertEquals(await figures(), first, "a repeat run with the same seed");
 });

@@ -205,11 +205,12 @@ export async function main(argv: string[]): Promise<number> {
  * (how chapter tests run their chapter). Throws with the chapter's whole log when it fails.
  *
  * @param notebook the notebook path, relative to the project root
+ * @param args more arguments for the chapter (e.g. `["--seed", "2"]`)
  * @returns the chapter's stdout and stderr, concatenated
  */
-export async function runChapterQuick(notebook: string): Promise<string> {
+export async function runChapterQuick(notebook: string, args: string[] = []): Promise<string> {
   const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "lib/book/run.ts", notebook, "--quick"],
+    args: ["run", "--allow-all", "lib/book/run.ts", notebook, "--quick", ...args],
     cwd: projectRoot(),
     stdout: "piped",
     stderr: "piped",
