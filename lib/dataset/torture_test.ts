@@ -267,3 +267,49 @@ Deno.test("defect 5: the first Ctrl-C aborts, the second exits at once", () => {
   assertEquals(exits, [130]);
   assertStringIncludes(lines.join(""), "again");
 });
+
+Deno.test("defect 5: Ctrl-C during a hanging download ends the CLI at once (exit 130), nothing published", async () => {
+  const server = startImageServer([await syntheticPhoto(1)]);
+  const tmp = await Deno.makeTempDir({ prefix: "torture-cli-" });
+  try {
+    const lists = path.join(tmp, "lists");
+    await writeTree(lists, {
+      "good.txt": new TextEncoder().encode(`${server.base}/slow.jpg\n`),
+      "bad.txt": new TextEncoder().encode(`${server.base}/slow.jpg?b\n`),
+    });
+    const cfg = path.join(tmp, "cfg.json");
+    await Deno.writeTextFile(
+      cfg,
+      JSON.stringify(base(lists, path.join(tmp, "out"), {
+        sources: [{ kind: "urls", dir: lists }],
+        downloadDir: path.join(tmp, "dl"),
+        download: { timeoutMs: 60_000, retries: 0 },
+      })),
+    );
+    const cli = new URL("./cli.ts", import.meta.url).pathname;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", cli, "build", cfg],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("downloading")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    assertStringIncludes(seen, "downloading");
+    await new Promise((r) => setTimeout(r, 300)); // the requests are in flight
+    const t0 = performance.now();
+    child.kill("SIGINT");
+    const [status] = await Promise.all([child.status, reader.cancel(), child.stderr.cancel()]);
+    const seconds = (performance.now() - t0) / 1000;
+    assertEquals(status.code, 130);
+    assert(seconds < 3, `exited ${seconds.toFixed(1)} s after Ctrl-C`);
+    assertEquals([...Deno.readDirSync(path.join(tmp, "out"))], []);
+  } finally {
+    await server.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
