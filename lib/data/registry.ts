@@ -94,8 +94,12 @@ const DARKNET_SHARDS: Record<string, string> = {
   "group31-shard1of1": "7985bd42bc5c0333e563998ad6d4616b0afaf1765f2b8c4c6df3944cf8f13992",
 };
 
-const github = (repo: string, commit: string, file: string) =>
-  `https://raw.githubusercontent.com/${repo}/${commit}/${file}`;
+/** A file of a GitHub commit: the raw host, then github.com's own `raw` route (which resolves
+ * abbreviated commit ids, as the mirror's README records some of them). */
+const github = (repo: string, commit: string, file: string) => [
+  `https://raw.githubusercontent.com/${repo}/${commit}/${file}`,
+  `https://github.com/${repo}/raw/${commit}/${file}`,
+];
 
 /** Every single file the book uses. */
 export const FILES: readonly RegisteredFile[] = [
@@ -135,13 +139,11 @@ export const FILES: readonly RegisteredFile[] = [
     sha256: cls === "chair"
       ? "cb33b51e8a5d65db881783fa19016d88e356ca33a7ca419e139520d086e38b69"
       : "c7b5028678ce848ec98ca5d36a8a1f1786420de119b0532f53972ac093d08230",
-    urls: [
-      github(
-        "SomTambe/ModelNet10-dataset",
-        "4d0b73133baf34f23b2735875a5f9ea1dfaf8d11",
-        `${cls}.npy.gz`,
-      ),
-    ],
+    urls: github(
+      "SomTambe/ModelNet10-dataset",
+      "4d0b73133baf34f23b2735875a5f9ea1dfaf8d11",
+      `${cls}.npy.gz`,
+    ),
   })),
   ...[
     ["zip.train.gz", "66ebf231ab51f2cf6ac1a892d0f98ccffee1079d7a5db638c1f11f366046ca16"],
@@ -154,13 +156,11 @@ export const FILES: readonly RegisteredFile[] = [
     version: "2c13a481",
     license: "public research data",
     sha256,
-    urls: [
-      github(
-        "dgkim5360/the-elements-of-statistical-learning-notebooks",
-        "2c13a481",
-        `data/zipcode/${file}`,
-      ),
-    ],
+    urls: github(
+      "dgkim5360/the-elements-of-statistical-learning-notebooks",
+      "2c13a481",
+      `data/zipcode/${file}`,
+    ),
   })),
   ...Object.entries(DARKNET_SHARDS).map(([file, sha256]): RegisteredFile => ({
     name: `models/darknet-tiny/${file}`,
@@ -169,13 +169,11 @@ export const FILES: readonly RegisteredFile[] = [
     version: DARKNET_COMMIT,
     license: "MIT",
     sha256,
-    urls: [
-      github(
-        "ml5js/ml5-data-and-models",
-        DARKNET_COMMIT,
-        `models/darknetclassifier/darknettiny/${file}`,
-      ),
-    ],
+    urls: github(
+      "ml5js/ml5-data-and-models",
+      DARKNET_COMMIT,
+      `models/darknetclassifier/darknettiny/${file}`,
+    ),
   })),
   {
     name: "models/darknet-tiny/classes_darknet.json",
@@ -197,7 +195,7 @@ export const FILES: readonly RegisteredFile[] = [
     version: "unchanged since 2021; pinned by its SHA-256",
     license: "MIT (OpenAI)",
     sha256: "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a",
-    urls: [github("openai/CLIP", "main", "clip/bpe_simple_vocab_16e6.txt.gz")],
+    urls: github("openai/CLIP", "main", "clip/bpe_simple_vocab_16e6.txt.gz"),
   },
   {
     name: "clip/LICENSE",
@@ -206,7 +204,7 @@ export const FILES: readonly RegisteredFile[] = [
     version: "pinned by its SHA-256",
     license: "MIT (OpenAI)",
     sha256: "987e63b32f6c89ff5160e429458a872ff048e6860b590a3912e938f9da8f14db",
-    urls: [github("openai/CLIP", "main", "LICENSE")],
+    urls: github("openai/CLIP", "main", "LICENSE"),
   },
 ];
 

@@ -38,7 +38,9 @@ export interface EnsuredDataset {
  * Returns the dataset that `config` (an object, or a JSON file path relative to the current
  * folder) describes: the published folder `<outDir>/<name>-v<version>` when it exists (checksums
  * verified unless `verify: false`; a folder that fails verification is an error, never silently
- * rebuilt), else a fresh build (which needs the config's sources, e.g. the data mirror).
+ * rebuilt), else a fresh build. Its sources come from the cache, the data mirror or online
+ * (`asset:` roots, see `lib/data/registry.ts`); offline with no mirror the error says what is
+ * missing and how to get it.
  */
 export async function ensureDataset(
   config: DatasetConfig | string,
