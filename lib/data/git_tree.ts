@@ -193,7 +193,10 @@ export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): 
     for (const url of urls) {
       options.signal?.throwIfAborted();
       const archive = path.join(cacheDir, "downloads", `${tree.name}.tar.gz`);
-      const failure = await downloadResumable(url, archive, tree.name, options);
+      // A whole archive left by an interrupted extraction is used again (its files are verified).
+      const failure = isFile(archive)
+        ? null
+        : await downloadResumable(url, archive, tree.name, options);
       if (failure !== null) {
         tried.push(`${url} (${failure})`);
         log(`note: download of ${url} failed: ${failure}`);
@@ -442,6 +445,14 @@ function envVar(name: string): string | undefined {
     return v === "" ? undefined : v;
   } catch {
     return undefined;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
   }
 }
 

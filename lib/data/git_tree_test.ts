@@ -198,6 +198,16 @@ Deno.test({
         });
         assertEquals(seen.ranges, ["bytes=5000-"]);
         assertEquals([...Deno.readDirSync(path.join(out, "train/hat"))].length, 10);
+        // A whole archive left by an interrupted extraction is used without a download.
+        await Deno.remove(out, { recursive: true });
+        await Deno.writeFile(partial.replace(/\.partial$/, ""), archive);
+        await resolveGitTree({ ...tree, urls: [url] }, {
+          cacheDir: path.join(dir, "cache"),
+          mirrorDirs: [],
+          progress: false,
+        });
+        assertEquals(seen.ranges.length, 1);
+        assertEquals([...Deno.readDirSync(path.join(out, "train/hat"))].length, 10);
       } finally {
         await server.shutdown();
       }
