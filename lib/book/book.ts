@@ -38,7 +38,14 @@ import {
 import { readNotebook } from "./notebook.ts";
 import { buildSite, type Chapter, chapterSlug, notebookTitle } from "./site.ts";
 import { joinSource } from "./notebook.ts";
-import { cardPages, type ChapterIndex, collectRuns, resultsPage, runTheBookPage } from "./pages.ts";
+import {
+  cardPages,
+  type ChapterIndex,
+  collectRuns,
+  engineDemo,
+  resultsPage,
+  runTheBookPage,
+} from "./pages.ts";
 
 /** A chapter folder: its slug, notebook (if written yet) and README title. */
 export interface ChapterSource {
@@ -304,6 +311,18 @@ export async function buildBook(
       }
     }
     const cards = await cardPages(root, runs, sourcesText);
+    const engine = chapters.some((c) => c.notebook && c.slug.startsWith("01-"))
+      ? await engineDemo()
+      : undefined;
+    if (engine) {
+      const list = cards.links.get("chapter1") ?? [];
+      cards.links.set("chapter1", [...list, [
+        "engine-demo.html",
+        "Live demo: train an MLP in your browser",
+      ]]);
+      cards.pages.push(engine.page);
+      for (const [k, v] of engine.bundles) cards.bundles.set(k, v);
+    }
     for (const c of chapters) c.cards = cards.links.get(chapterRunsName(c.slug));
     const outDir = await buildSite(chapters, {
       outDir: options.outDir,
@@ -315,6 +334,8 @@ export async function buildBook(
         ...cards.pages,
       ],
       copies: cards.copies,
+      files: engine?.files,
+      bundles: cards.bundles,
     });
     const problems = await verifySite(
       outDir,

@@ -13,9 +13,10 @@
  */
 import { createHash } from "node:crypto";
 import { basename, dirname, relative } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { escapeXml } from "../viz/svg.ts";
 import { renderMarkdown } from "./markdown.ts";
-import type { ExtraPage } from "./site.ts";
+import type { BrowserBundle, ExtraPage } from "./site.ts";
 
 /** Generated pages plus the files they need (site path → absolute source path). */
 export interface GeneratedPages {
@@ -23,6 +24,8 @@ export interface GeneratedPages {
   pages: ExtraPage[];
   /** Files to copy into the site. */
   copies: Map<string, string>;
+  /** Browser bundles the pages load: site path → what to bundle. */
+  bundles: Map<string, BrowserBundle>;
   /** Per chapter runs name (`chapter2`): the card pages to link from that chapter. */
   links: Map<string, [string, string][]>;
 }
@@ -239,6 +242,7 @@ export async function cardPages(
 ): Promise<GeneratedPages> {
   const pages: ExtraPage[] = [];
   const copies = new Map<string, string>();
+  const bundles = new Map<string, BrowserBundle>();
   const links = new Map<string, [string, string][]>();
   const link = (chapter: string, href: string, label: string) => {
     if (!links.has(chapter)) links.set(chapter, []);
@@ -355,10 +359,80 @@ export async function cardPages(
         );
       }
       parts.push(`</ul>`);
+      const meta = ((await readJson(`${abs}/model.json`)) as
+        | { userDefinedMetadata?: { classes?: unknown; imageSize?: unknown } }
+        | undefined)?.userDefinedMetadata;
+      if (Array.isArray(meta?.classes) && typeof meta?.imageSize === "number") {
+        bundles.set(CLASSIFIER_BUNDLE, { entry: CLASSIFIER_ENTRY });
+        parts.splice(quick ? 2 : 1, 0, classifierDemoHtml(`${name}/model.json`));
+      }
       const label = `Model card: ${basename(d)}${quick ? " (quick run)" : ""}`;
       pages.push({ slug, title: `Model ${name}`, html: parts.join("\n") });
       link(r.name, `${slug}.html`, label);
     }
   }
-  return { pages, copies, links };
+  return { pages, copies, bundles, links };
+}
+
+/** Site path of the classifier demo's bundle. */
+export const CLASSIFIER_BUNDLE = "assets/demos/classifier.js";
+/** Site path of the engine demo's bundle. */
+export const ENGINE_BUNDLE = "assets/demos/engine.js";
+const CLASSIFIER_ENTRY = fromFileUrl(new URL("./demos/classifier_demo.ts", import.meta.url));
+const ENGINE_ENTRY = fromFileUrl(new URL("./demos/engine_demo.ts", import.meta.url));
+// The engine's gemm imports node:worker_threads for its helper thread: stubbed in the page.
+const ENGINE_IMPORT_MAP = fromFileUrl(new URL("./demos/engine_import_map.json", import.meta.url));
+
+/** The "try it" section of a classifier's page (one folder deep: `models/<name>.html`). */
+export function classifierDemoHtml(modelJson: string): string {
+  return `<section id="classifier-demo" class="demo" data-model="${
+    escapeXml(modelJson)
+  }" data-top="3">` +
+    `<h2 id="try-it">Try it in your browser</h2>` +
+    `<p>The model runs in this page with TensorFlow.js (served by this site; nothing is uploaded). ` +
+    `Choose or drop a photo: it is fitted into the model's square as <code>deno task predict</code> ` +
+    `does, then classified.</p>` +
+    `<p><input type="file" id="classifier-file" accept="image/*"></p>` +
+    `<p id="classifier-status">Loading the model…</p>` +
+    `<div class="demo-result"><img id="classifier-preview" alt="" width="128">` +
+    `<ol id="classifier-top"></ol></div>` +
+    `<script type="module" src="../${CLASSIFIER_BUNDLE}"></script></section>`;
+}
+
+/**
+ * Chapter 1's engine demo: `engine-demo.html` and the digits it trains on (the first `count`
+ * MNIST training images, from the same loader as the chapter). Undefined when MNIST is not
+ * available here.
+ */
+export async function engineDemo(count = 600): Promise<
+  | { page: ExtraPage; files: Map<string, Uint8Array>; bundles: Map<string, BrowserBundle> }
+  | undefined
+> {
+  let mnist;
+  try {
+    const { loadMnist } = await import("../data/mnist.ts");
+    mnist = await loadMnist({ limitTrain: count, limitTest: 1 });
+  } catch (e) {
+    console.log(`note: no engine demo (MNIST unavailable: ${(e as Error).message})`);
+    return undefined;
+  }
+  const n = mnist.train.count;
+  const bytes = new Uint8Array(4 + n * 785);
+  new DataView(bytes.buffer).setUint32(0, n, true);
+  for (let i = 0; i < n * 784; i++) bytes[4 + i] = Math.round(mnist.train.images[i] * 255);
+  bytes.set(mnist.train.labels, 4 + n * 784);
+  const html = `<h1>Train an MLP in your browser</h1>` +
+    `<p>Chapter 1's engine — the same TypeScript <code>Tensor</code>, <code>Linear</code>, ` +
+    `<code>Adam</code> and <code>crossEntropy</code>, bundled for the browser — trains a ` +
+    `784→64→10 MLP on ${n} MNIST digits (the last fifth held out) in this page, 150 steps of ` +
+    `32 digits. Nothing is downloaded from elsewhere.</p>` +
+    `<div id="engine-demo" class="demo" data-digits="engine-demo/digits.bin" data-steps="150">` +
+    `<p><button id="engine-train">Train</button> <span id="engine-status"></span></p>` +
+    `<canvas id="engine-loss" width="600" height="260"></canvas></div>` +
+    `<script type="module" src="${ENGINE_BUNDLE}"></script>`;
+  return {
+    page: { slug: "engine-demo", title: "Engine demo", html },
+    files: new Map([["engine-demo/digits.bin", bytes]]),
+    bundles: new Map([[ENGINE_BUNDLE, { entry: ENGINE_ENTRY, importMap: ENGINE_IMPORT_MAP }]]),
+  };
 }

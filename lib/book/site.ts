@@ -42,6 +42,10 @@ export interface SiteOptions {
   pages?: ExtraPage[];
   /** Files copied into the site as they are: site path → absolute source path. */
   copies?: Map<string, string>;
+  /** Generated files: site path → bytes. */
+  files?: Map<string, Uint8Array>;
+  /** Browser bundles (`deno bundle --platform browser`): site path → what to bundle. */
+  bundles?: Map<string, BrowserBundle>;
   /**
    * The URL path the site is served from (default `/`): only the 404 page, which a server returns
    * for any missing path at any depth, needs it (as `<base href>`); every other link is relative.
@@ -63,6 +67,14 @@ export interface ExtraPage {
   searchable?: boolean;
   /** Needs plotly.js. */
   usesPlotly?: boolean;
+}
+
+/** A browser script the site builds from TypeScript. */
+export interface BrowserBundle {
+  /** Absolute path of the entry module. */
+  entry: string;
+  /** An import map replacing `deno.json`'s (e.g. to stub a `node:` module for the browser). */
+  importMap?: string;
 }
 
 /** One entry of the prebuilt search index (`assets/search-index.js`). */
@@ -536,6 +548,13 @@ export async function buildSite(chapters: Chapter[], options: SiteOptions = {}):
     await Deno.mkdir(dirname(`${out}/${path}`), { recursive: true });
     await Deno.copyFile(from, `${out}/${path}`);
   }
+  for (const [path, bytes] of options.files ?? []) {
+    await Deno.mkdir(dirname(`${out}/${path}`), { recursive: true });
+    await Deno.writeFile(`${out}/${path}`, bytes);
+  }
+  for (const [path, entry] of options.bundles ?? []) {
+    await bundleForBrowser(entry, `${out}/${path}`);
+  }
   for (const c of chapters) {
     if (c.notebookFile) {
       await Deno.mkdir(`${out}/notebooks`, { recursive: true });
@@ -554,6 +573,25 @@ export async function buildSite(chapters: Chapter[], options: SiteOptions = {}):
     );
   }
   return out;
+}
+
+/**
+ * Bundles a TypeScript entry and everything it imports (our library, npm packages such as tfjs)
+ * into one minified browser script with `deno bundle`, so pages need no CDN.
+ */
+export async function bundleForBrowser(bundle: BrowserBundle, output: string): Promise<void> {
+  const { entry, importMap } = bundle;
+  const map = importMap ? ["--import-map", importMap] : [];
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--platform", "browser", "--minify", ...map, "-o", output, entry],
+    cwd: projectRoot(),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (!out.success) {
+    throw new Error(`deno bundle ${entry} failed:\n${new TextDecoder().decode(out.stderr)}`);
+  }
 }
 
 /** A chapter slug from a notebook path: its folder name (`chapters/01-autograd/x.ipynb`). */

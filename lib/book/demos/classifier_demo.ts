@@ -1,0 +1,109 @@
+/// <reference lib="dom" />
+/**
+ * Browser entry of the classifier demo on a model's page: loads the published tfjs model
+ * (`data-model`, a `model.json` URL served by the site), and for a chosen or dropped photo shows
+ * the top-k classes with probabilities. Preprocessing follows `deno task predict`: the image is
+ * fitted into the model's square (`resize` in its metadata: `cover` crops the centre, `contain`
+ * pads with black), scaled to [0, 1], RGB. The browser's resampling is not sharp's, so for a photo
+ * that must be resized the probabilities can differ slightly from `deno task predict`; at the
+ * model's own size they are the same.
+ *
+ * `window.classifierDemo` exposes `{ ready, top }` for tests.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+// Registers the GeM layer, so models that use it load as well (as predict.ts does).
+import "../../tfjs/gem_pool.ts";
+
+interface Meta {
+  classes: string[];
+  imageSize: number;
+  resize?: "cover" | "contain";
+}
+
+interface ClassifierDemoState {
+  ready: boolean;
+  backend?: string;
+  top?: { label: string; probability: number }[];
+  error?: string;
+}
+
+const state: ClassifierDemoState = { ready: false };
+(globalThis as unknown as { classifierDemo: ClassifierDemoState }).classifierDemo = state;
+
+/** The image fitted into `size × size` like sharp's `fit: cover|contain`, as [0, 1] RGB floats. */
+function pixelsOf(img: ImageBitmap, size: number, resize: "cover" | "contain"): Float32Array {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const g = canvas.getContext("2d", { willReadFrequently: true })!;
+  g.fillStyle = "#000";
+  g.fillRect(0, 0, size, size);
+  g.imageSmoothingEnabled = true;
+  g.imageSmoothingQuality = "high";
+  const scale = resize === "cover"
+    ? Math.max(size / img.width, size / img.height)
+    : Math.min(size / img.width, size / img.height);
+  const w = img.width * scale;
+  const h = img.height * scale;
+  g.drawImage(img, (size - w) / 2, (size - h) / 2, w, h);
+  const rgba = g.getImageData(0, 0, size, size).data;
+  const out = new Float32Array(size * size * 3);
+  for (let i = 0; i < size * size; i++) {
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = rgba[i * 4 + c] / 255;
+  }
+  return out;
+}
+
+async function main(root: HTMLElement): Promise<void> {
+  const input = root.querySelector<HTMLInputElement>("#classifier-file")!;
+  const list = root.querySelector<HTMLOListElement>("#classifier-top")!;
+  const preview = root.querySelector<HTMLImageElement>("#classifier-preview")!;
+  const status = root.querySelector<HTMLElement>("#classifier-status")!;
+  await tf.setBackend("cpu"); // exact float32 arithmetic everywhere, no GPU differences
+  state.backend = tf.getBackend();
+  const model = await tf.loadLayersModel(root.dataset.model!);
+  const meta = model.getUserDefinedMetadata() as Meta;
+  const k = Math.min(Number(root.dataset.top ?? 3), meta.classes.length);
+  status.textContent = `Model loaded: ${meta.classes.length} classes (${
+    meta.classes.join(", ")
+  }), ${meta.imageSize}×${meta.imageSize} input. Choose or drop a photo.`;
+  state.ready = true;
+  const classify = async (file: File) => {
+    const img = await createImageBitmap(file, { imageOrientation: "from-image" });
+    preview.src = URL.createObjectURL(file);
+    const pixels = pixelsOf(img, meta.imageSize, meta.resize ?? "cover");
+    const probs = tf.tidy(() =>
+      (model.predict(tf.tensor4d(pixels, [1, meta.imageSize, meta.imageSize, 3])) as tf.Tensor)
+        .dataSync()
+    );
+    state.top = Array.from(probs, (p, i) => ({ label: meta.classes[i], probability: p }))
+      .sort((a, b) => b.probability - a.probability).slice(0, k);
+    list.replaceChildren(...state.top.map((s) => {
+      const li = document.createElement("li");
+      li.textContent = `${s.label}: ${(100 * s.probability).toFixed(1)}%`;
+      return li;
+    }));
+  };
+  const run = (f: File | undefined) => {
+    if (!f) return;
+    classify(f).catch((e) => {
+      state.error = String(e);
+      status.textContent = `Could not classify ${f.name}: ${e}`;
+    });
+  };
+  input.addEventListener("change", () => run(input.files?.[0]));
+  root.addEventListener("dragover", (e) => e.preventDefault());
+  root.addEventListener("drop", (e) => {
+    e.preventDefault();
+    run(e.dataTransfer?.files[0]);
+  });
+}
+
+const root = document.getElementById("classifier-demo");
+if (root) {
+  main(root).catch((e) => {
+    state.error = String(e);
+    root.querySelector("#classifier-status")!.textContent = `The model did not load: ${e}`;
+  });
+}

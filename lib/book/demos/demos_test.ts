@@ -1,0 +1,147 @@
+// The site's live demos in headless Chromium, offline: the classifier demo on a model page gives
+// the same top classes and probabilities (±1e-4) as `deno task predict`'s code on the same image,
+// and chapter 1's engine, bundled for the browser, lowers its loss on MNIST digits; no request
+// leaves the local server. Needs Debian's chromium: skipped outside CI when it is missing.
+import * as tf from "@tensorflow/tfjs";
+import sharp from "sharp";
+import { assert, assertAlmostEquals, assertEquals } from "../../testing/asserts.ts";
+import { fileIO, useWasm } from "../../tfjs/mod.ts";
+import { gemPooling2d } from "../../tfjs/gem_pool.ts";
+import { loadClassifier, predictFiles } from "../../../chapters/02-cnn/predict.ts";
+import { type BookBrowser, chromiumPath, openBrowser, requestsLeaving } from "../browser.ts";
+import { buildBook } from "../book.ts";
+import { inCI } from "../execute.ts";
+import { serveSite } from "../serve.ts";
+
+const chromium = chromiumPath();
+const ignore = !chromium && !inCI();
+if (ignore) console.warn("skipping the demo browser tests: chromium not found");
+
+const CLASSES = ["circle", "square", "stripe", "dot"];
+const SIZE = 16;
+
+/** A small seeded CNN with a GeM layer (so the custom layer must load in the browser too). */
+async function saveTinyClassifier(dir: string): Promise<void> {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [SIZE, SIZE, 3],
+        filters: 6,
+        kernelSize: 3,
+        activation: "relu",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
+      gemPooling2d(),
+      tf.layers.dense({
+        units: CLASSES.length,
+        activation: "softmax",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      }),
+    ],
+  });
+  model.setUserDefinedMetadata({ classes: CLASSES, imageSize: SIZE, resize: "contain" });
+  await model.save(fileIO(dir));
+  model.dispose();
+}
+
+const notebook = (title: string) =>
+  JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [{ cell_type: "markdown", metadata: {}, source: `# ${title}` }],
+  });
+
+Deno.test({
+  name:
+    "demos in Chromium: classifier matches predict (±1e-4), the engine's loss goes down, offline",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    assert(chromium, "chromium is required in CI (apt-get install chromium)");
+    await useWasm();
+    const root = await Deno.makeTempDir({ prefix: "book-demos-" });
+    const out = `${root}/_site`;
+    const modelDir = `${root}/runs/chapter2/model`;
+    let server: Deno.HttpServer<Deno.NetAddr> | undefined;
+    let b: BookBrowser | undefined;
+    try {
+      for (const ch of ["01-engine", "02-classifier"]) {
+        await Deno.mkdir(`${root}/chapters/${ch}`, { recursive: true });
+        await Deno.writeTextFile(`${root}/chapters/${ch}/${ch}.ipynb`, notebook(ch));
+      }
+      await saveTinyClassifier(modelDir);
+      await Deno.writeTextFile(`${modelDir}/MODEL_CARD.md`, "# Model card: tiny test classifier\n");
+      // A photo at the model's own size, with varied colours.
+      const raw = new Uint8Array(SIZE * SIZE * 3).map((_, i) => (i * 37 + (i >> 4) * 11) % 256);
+      const image = `${root}/photo.png`;
+      await sharp(raw, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toFile(image);
+      const [expected] = await predictFiles(await loadClassifier(modelDir), [image], 3);
+      assert(expected.top, "predict classified the image");
+
+      const r = await buildBook({
+        root,
+        outDir: out,
+        execute: false,
+        notebooks: [
+          `${root}/chapters/01-engine/01-engine.ipynb`,
+          `${root}/chapters/02-classifier/02-classifier.ipynb`,
+        ],
+      });
+      assertEquals(r.failed, 0);
+      server = serveSite(out, 0);
+      const origin = `http://127.0.0.1:${server.addr.port}/`;
+      b = await openBrowser(chromium);
+      const { page } = b;
+
+      await page.goto(`${origin}02-classifier.html`);
+      await page.click("text=Model card: model");
+      await page.waitForFunction(
+        "window.classifierDemo && window.classifierDemo.ready",
+        undefined,
+        {
+          timeout: 60_000,
+        },
+      );
+      await page.setInputFiles("#classifier-file", image);
+      await page.waitForFunction("window.classifierDemo.top || window.classifierDemo.error");
+      const demo = await page.evaluate<{
+        top?: { label: string; probability: number }[];
+        error?: string;
+        backend: string;
+      }>("window.classifierDemo");
+      assertEquals(demo.error, undefined);
+      assertEquals(demo.top!.map((s) => s.label), expected.top.map((s) => s.label));
+      demo.top!.forEach((s, i) =>
+        assertAlmostEquals(s.probability, expected.top[i].probability, 1e-4)
+      );
+      assertEquals(await page.locator("#classifier-top li").count(), 3);
+
+      await page.goto(`${origin}01-engine.html`);
+      await page.click("text=Live demo: train an MLP in your browser");
+      await page.click("#engine-train");
+      await page.waitForFunction("window.engineDemo.done || window.engineDemo.error", undefined, {
+        timeout: 120_000,
+      });
+      const engine = await page.evaluate<
+        { losses: number[]; heldOutAccuracy: number; error?: string }
+      >("window.engineDemo");
+      assertEquals(engine.error, undefined);
+      const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+      const first = mean(engine.losses.slice(0, 20));
+      const last = mean(engine.losses.slice(-20));
+      assert(last < 0.6 * first, `loss went down: first 20 steps ${first}, last 20 ${last}`);
+      assert(engine.heldOutAccuracy > 0.5, `held-out accuracy ${engine.heldOutAccuracy}`);
+
+      assertEquals(requestsLeaving(b.requests, origin), [], "requests that left localhost");
+      assertEquals(b.console.filter((m) => m.startsWith("exception")), []);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\npage console:\n${b?.console.join("\n")}`);
+    } finally {
+      await b?.close();
+      await server?.shutdown();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
