@@ -37,8 +37,8 @@ export interface CnnClassifierOptions {
   /** GeM implementation: `"ops"` (autodiff, default) or `"customGrad"` (hand-written backward). */
   gemImpl?: GemImpl;
   /**
-   * Batch normalization after each conv (default false: on the wasm backend its backward's `Tile`
-   * costs more than the convolutions; the convs then carry a bias instead).
+   * Batch normalization after each conv (default false, chapter 2's recipe; the convs then carry a
+   * bias instead). Its gradient on wasm is one fused pass (`lib/tfjs/kernels_batchnorm.ts`).
    */
   batchNorm?: boolean;
   /** Dropout before the classifier (default 0.3). */

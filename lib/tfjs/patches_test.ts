@@ -125,7 +125,7 @@ async function checkConv(
 
 Deno.test("conv2d: forward, input and filter gradients", async (t) => {
   let seed = 1;
-  for (const k of [[3, 3], [2, 3]]) {
+  for (const k of [[3, 3], [2, 3], [1, 1]]) {
     for (const s of [1, 2]) {
       // tfjs sizes numeric padding with the filter height on both axes: square filters only.
       for (const pad of (k[0] === k[1] ? ["same", "valid", 1] : ["same", "valid"]) as RefPad[]) {
