@@ -25,3 +25,16 @@ export {
 } from "./complexity.ts";
 export { type DiagramOptions, modelDiagram } from "./diagram.ts";
 export { batchNorm3d, cnn3d, type Cnn3dOptions } from "./cnn3d.ts";
+export {
+  cutAt,
+  DARKNET_INPUT_SIZE,
+  DARKNET_LABELS_ASSET,
+  DARKNET_TINY_ASSETS,
+  darknetLabels,
+  type DarknetOptions,
+  foldBatchNorm,
+  layersBetween,
+  loadDarknetTiny,
+  setTrainable,
+  topK,
+} from "./darknet.ts";

@@ -1,0 +1,25 @@
+/**
+ * Transfer learning (chapter 3): cached frozen features, domain-adversarial training (DANN with a
+ * gradient-reversal op), contrastive losses (NT-Xent, CLIP's InfoNCE) and SimCLR augmentation.
+ *
+ * @module
+ */
+export { cachedFeatures, extractFeatures, type ExtractOptions, featureKey } from "./features.ts";
+export {
+  dannAccuracy,
+  dannLambda,
+  dannLearningRate,
+  type DannNets,
+  dannNets,
+  type DannSettings,
+  type DomainData,
+  gradientReversal,
+  trainDann,
+} from "./dann.ts";
+export {
+  infoNce,
+  l2Normalize,
+  ntXent,
+  simclrAugment,
+  type SimclrAugmentOptions,
+} from "./contrastive.ts";
