@@ -38,3 +38,11 @@ export {
   setTrainable,
   topK,
 } from "./darknet.ts";
+export {
+  exportToKeras,
+  type KerasExportOptions,
+  type KerasExportResult,
+  kerasPython,
+  npyFloat32,
+} from "./keras_export.ts";
+export { probeInChild, probeXceptionStep, type StepProbeResult } from "./step_probe.ts";
