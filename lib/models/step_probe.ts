@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import process from "node:process";
 import { useWasm } from "../tfjs/backend.ts";
 import { xception } from "./xception.ts";
 
@@ -19,8 +20,11 @@ export interface StepProbeResult {
   params: number;
   /** The first step (Adam's slots created, tensor memory profiled), seconds. */
   firstStepSeconds: number;
-  /** The second step, seconds: the figure to quote. */
+  /** The second step, seconds: the figure to quote on an idle machine. */
   stepSeconds: number;
+  /** CPU time of the second step, seconds (the wasm backend runs on one thread): on a busy
+   * machine, the figure that does not depend on the other processes. */
+  stepCpuSeconds: number;
   /** Peak bytes of live tensors during the first step (`tf.profile`). */
   peakBytes: number;
   /** Size of the wasm heap after the steps, bytes (it grows and never shrinks). */
@@ -52,7 +56,9 @@ export async function probeXceptionStep(size: number, batch: number): Promise<St
   const profile = await tf.profile(step);
   const firstStepSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   step();
+  const cpu = process.cpuUsage(cpu0);
   const stepSeconds = (performance.now() - t0) / 1000;
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length;
   const result = {
@@ -61,6 +67,7 @@ export async function probeXceptionStep(size: number, batch: number): Promise<St
     params: net.countParams(),
     firstStepSeconds,
     stepSeconds,
+    stepCpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakBytes: profile.peakBytes,
     wasmHeapBytes: heap ?? 0,
   };
