@@ -71,4 +71,4 @@ export {
   type VolumeDataset,
   type VolumeSplit,
 } from "./volumes.ts";
-export { loadUsps, parseUsps, USPS_ASSETS, USPS_SIDE, type UspsSplit } from "./usps.ts";
+export { loadUsps, parseUsps, USPS_SIDE, type UspsSplit } from "./usps.ts";

@@ -4,39 +4,17 @@
  * Chapter 3 uses them as the unlabelled target domain of MNIST → USPS adaptation.
  *
  * Each file is a gzipped text file, one image per line: the digit, then 256 values. The files are
- * resolved with {@link resolveAsset} (cache → mirror `usps/` → the ESL site → a GitHub copy at a
- * pinned commit) and checked against their SHA-256.
+ * resolved through the asset registry (`usps/zip.train.gz`, `usps/zip.test.gz`: cache → mirror →
+ * a GitHub copy at a pinned commit) and checked against their SHA-256.
  *
  * @module
  */
 import { gunzipSync } from "node:zlib";
-import { type Asset, resolveAsset, type ResolveOptions } from "./assets.ts";
+import type { ResolveOptions } from "./assets.ts";
+import { resolveNamedAsset } from "./registry.ts";
 
 /** Side of a USPS image in pixels. */
 export const USPS_SIDE = 16;
-
-const GITHUB =
-  "https://raw.githubusercontent.com/dgkim5360/the-elements-of-statistical-learning-notebooks/2c13a481/data/zipcode";
-
-/** The two files, gzipped as published. */
-export const USPS_ASSETS: Record<"train" | "test", Asset> = {
-  train: {
-    name: "usps/zip.train.gz",
-    sha256: "66ebf231ab51f2cf6ac1a892d0f98ccffee1079d7a5db638c1f11f366046ca16",
-    urls: [
-      "https://hastie.su.domains/ElemStatLearn/datasets/zip.train.gz",
-      `${GITHUB}/zip.train.gz`,
-    ],
-  },
-  test: {
-    name: "usps/zip.test.gz",
-    sha256: "8dacc3c6e136af6c3488de9e5113a7daf140c8c2f1f0b61c54ee02f03f1a962f",
-    urls: [
-      "https://hastie.su.domains/ElemStatLearn/datasets/zip.test.gz",
-      `${GITHUB}/zip.test.gz`,
-    ],
-  },
-};
 
 /** One USPS split. */
 export interface UspsSplit {
@@ -78,7 +56,7 @@ export async function loadUsps(
   split: "train" | "test",
   options: ResolveOptions = {},
 ): Promise<UspsSplit> {
-  const file = await resolveAsset(USPS_ASSETS[split], options);
+  const file = await resolveNamedAsset(`usps/zip.${split}.gz`, options);
   const text = new TextDecoder().decode(gunzipSync(await Deno.readFile(file)));
   return parseUsps(text, file);
 }

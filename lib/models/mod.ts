@@ -28,8 +28,8 @@ export { batchNorm3d, cnn3d, type Cnn3dOptions } from "./cnn3d.ts";
 export {
   cutAt,
   DARKNET_INPUT_SIZE,
-  DARKNET_LABELS_ASSET,
-  DARKNET_TINY_ASSETS,
+  DARKNET_LABELS_FILE,
+  DARKNET_TINY_FILES,
   darknetLabels,
   type DarknetOptions,
   foldBatchNorm,
