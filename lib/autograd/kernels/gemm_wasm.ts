@@ -1,13 +1,14 @@
 /**
  * The WebAssembly SIMD fast path of {@link gemm} (see `matmul.ts`): the same packed, blocked
  * algorithm, compiled from AssemblyScript (`assembly/gemm.ts`, built by `deno task build:wasm` into
- * `gemm_wasm_bin.ts`, which is committed: about 2 KB). Operands are copied into the module's
+ * `gemm_wasm_bin.ts`, which is committed: two builds of about 2 KB, one with relaxed SIMD's fused
+ * multiply-add, used where the runtime supports it, and one without). Operands are copied into the module's
  * memory and the result copied back; for the sizes our layers use this costs a few percent of the
  * product.
  *
  * @module
  */
-import { GEMM_WASM_BASE64 } from "./gemm_wasm_bin.ts";
+import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from "./gemm_wasm_bin.ts";
 
 interface GemmExports {
   memory: WebAssembly.Memory;
@@ -38,23 +39,55 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
+/** Which build is loaded: with relaxed SIMD (fused multiply-add) or plain SIMD. */
+export type WasmGemmVariant = "relaxed-simd" | "simd";
+let variant: WasmGemmVariant | null = null;
+let only: WasmGemmVariant | null = null;
+
+/**
+ * Loads only the given build from now on (tests check both builds against the TypeScript gemm);
+ * null restores the default, relaxed SIMD where the runtime has it.
+ */
+export function selectWasmGemmVariant(v: WasmGemmVariant | null): void {
+  only = v;
+  exports = null;
+  variant = null;
+  unavailable = false;
+}
+
 /** The instantiated module, or null when this runtime cannot run WebAssembly SIMD. */
 function load(): GemmExports | null {
   if (exports || unavailable) return exports;
-  try {
-    const module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64) as BufferSource);
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        abort: () => {
-          throw new Error("gemm (wasm): abort");
+  const builds: [WasmGemmVariant, string][] = [
+    ["relaxed-simd", GEMM_WASM_RELAXED_SIMD],
+    ["simd", GEMM_WASM_SIMD],
+  ];
+  for (const [name, base64] of builds) {
+    if (only !== null && name !== only) continue;
+    try {
+      const module = new WebAssembly.Module(decodeBase64(base64) as BufferSource);
+      const instance = new WebAssembly.Instance(module, {
+        env: {
+          abort: () => {
+            throw new Error("gemm (wasm): abort");
+          },
         },
-      },
-    });
-    exports = instance.exports as unknown as GemmExports;
-  } catch {
-    unavailable = true;
+      });
+      exports = instance.exports as unknown as GemmExports;
+      variant = name;
+      return exports;
+    } catch {
+      // This runtime lacks the features of this build: try the next one.
+    }
   }
-  return exports;
+  unavailable = true;
+  return null;
+}
+
+/** The build in use, or null when WebAssembly SIMD is unavailable. */
+export function wasmGemmVariant(): WasmGemmVariant | null {
+  load();
+  return variant;
 }
 
 /** True when the WebAssembly SIMD kernel can run here. */

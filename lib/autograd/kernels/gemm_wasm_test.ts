@@ -4,11 +4,28 @@
  */
 import { assert } from "../../testing/asserts.ts";
 import { Rng } from "../random.ts";
-import { gemmWasm } from "./gemm_wasm.ts";
+import {
+  gemmWasm,
+  selectWasmGemmVariant,
+  type WasmGemmVariant,
+  wasmGemmVariant,
+} from "./gemm_wasm.ts";
 import { gemm, setGemmKernel } from "./matmul.ts";
 import { buildModule } from "../../../tools/build_wasm.ts";
 
-Deno.test("gemmWasm equals the TypeScript gemm on every small size, all transposes, +=", () => {
+for (const build of ["relaxed-simd", "simd"] as WasmGemmVariant[]) {
+  Deno.test(`gemmWasm (${build} build) equals the TypeScript gemm on small sizes, all transposes, +=`, () => {
+    selectWasmGemmVariant(build);
+    try {
+      assert(wasmGemmVariant() === build, `the ${build} build does not load here`);
+      compareWithTs();
+    } finally {
+      selectWasmGemmVariant(null);
+    }
+  });
+}
+
+function compareWithTs() {
   const rand = new Rng(3);
   setGemmKernel("ts");
   try {
@@ -37,7 +54,7 @@ Deno.test("gemmWasm equals the TypeScript gemm on every small size, all transpos
   } finally {
     setGemmKernel("wasm");
   }
-});
+}
 
 Deno.test("gemm_wasm_bin.ts is the build of assembly/gemm.ts (deno task build:wasm)", async () => {
   const fresh = await buildModule("gemm.ts");
