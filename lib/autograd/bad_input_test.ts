@@ -58,6 +58,10 @@ Deno.test("relu keeps NaN (IEEE, as PyTorch and tfjs) instead of turning it into
   assertEquals(out[0], 1);
   assert(Number.isNaN(out[1]), `relu(NaN) = ${out[1]}`);
   assertEquals(tensor([-1, 0]).relu().toArray(), [0, 0]);
+  const infinite = tensor([0, 0]);
+  infinite.data.set([-Infinity, Infinity]);
+  assertEquals(infinite.relu().toArray(), [0, Infinity]);
+  assert(Object.is(tensor([-0]).relu().data[0], 0), "relu(-0) is +0");
 });
 
 Deno.test("optimizers reject hyper-parameters that would give NaN", () => {

@@ -48,3 +48,34 @@ export function chapterArgs(argv: readonly string[] = Deno.args): ChapterArgs {
 export function runsDir(...parts: string[]): string {
   return [`${projectRoot()}/runs`, ...parts].join("/");
 }
+
+/** What {@link setupChapter} returns. */
+export interface ChapterSetup extends ChapterArgs {
+  /** Where this run writes: `runs/<chapter>/`, or `runs/<chapter>/quick/` in quick mode. */
+  runDir: string;
+}
+
+/**
+ * The plumbing of a chapter's short first cell: quick mode is on when the notebook's visible
+ * `QUICK` toggle is true or the run asked for it (`--quick`, `BOOK_QUICK=1`); the run folder is
+ * created (quick runs write beside, not over, a full run's results) and one line says so.
+ *
+ * ```ts
+ * const QUICK = false; // true: a seconds-long run on a small subset
+ * const { quick, runDir } = await setupChapter("chapter1", QUICK);
+ * ```
+ */
+export async function setupChapter(
+  chapter: string,
+  quickToggle = false,
+  argv: readonly string[] = Deno.args,
+): Promise<ChapterSetup> {
+  const parsed = chapterArgs(argv);
+  const quick = quickToggle || parsed.quick;
+  const runDir = quick ? runsDir(chapter, "quick") : runsDir(chapter);
+  await Deno.mkdir(runDir, { recursive: true });
+  console.log(
+    `mode: ${quick ? "quick" : "full"}; results go to ${runDir.slice(projectRoot().length + 1)}/`,
+  );
+  return { ...parsed, quick, runDir };
+}

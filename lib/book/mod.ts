@@ -22,7 +22,14 @@
  *
  * @module
  */
-export { type ChapterArgs, chapterArgs, runsDir, truthy } from "./args.ts";
+export {
+  type ChapterArgs,
+  chapterArgs,
+  type ChapterSetup,
+  runsDir,
+  setupChapter,
+  truthy,
+} from "./args.ts";
 export {
   type DatasetChoice,
   freshRunDir,

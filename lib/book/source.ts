@@ -44,7 +44,8 @@ function findDecl(lines: string[], name: string, indent: string, from: number, t
 function declEnd(lines: string[], start: number, indent: string, to: number): number {
   const first = lines[start];
   if (first.trimEnd().endsWith(";") && !first.includes("{")) return start;
-  const close = new RegExp(`^${indent}[}\\)\\]]`);
+  // Only a line of closing brackets ends it: `): Tensor {` closes a multi-line signature, not the body.
+  const close = new RegExp(`^${indent}[}\\)\\]]+[;,]?\\s*$`);
   for (let i = start + 1; i < to; i++) if (close.test(lines[i])) return i;
   throw new Error(`sourceOf: no end found for the declaration on line ${start + 1}`);
 }

@@ -22,3 +22,11 @@ Deno.test("sourceOf: a missing name is an error naming the file", () => {
   assertThrows(() => sourceOf("lib/tfjs/gem_pool.ts", "nope"), Error, "lib/tfjs/gem_pool.ts");
   assertThrows(() => sourceOf("lib/tfjs/gem_pool.ts", "GemPooling2D.nope"), Error, "member");
 });
+
+Deno.test("sourceOf: multi-line signatures end at the body's closing brace, not the signature's", () => {
+  const fn = sourceOf("lib/autograd/tensor.ts", "makeResult");
+  assert(fn.includes("): Tensor {") && fn.endsWith("requiresGrad: true });\n}"), fn);
+  const method = sourceOf("lib/autograd/tensor.ts", "Tensor.backward");
+  assert(method.includes("topologicalOrder(this)") && method.endsWith("\n}"), method);
+  assert(!method.includes("#backward: BackwardFn"), "the method, not the private field");
+});
