@@ -43,3 +43,21 @@ Deno.test("chapter 5 runs top to bottom in quick mode and writes its summary", a
   }
   assertStringIncludes(log, 'always answering "normal" scores ACC 0.768');
 });
+
+Deno.test("chapter 5's face-mask notebook runs in quick mode and adds its figures to the summary", async () => {
+  const outDir = runsDir("chapter5", "quick");
+  await Deno.remove(`${outDir}/mask`, { recursive: true }).catch(() => {});
+  const log = await runChapterQuick("chapters/05-conv3d/face_mask.ipynb");
+  const summary = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
+  for (
+    const key of ["mask_classifier_test_acc", "mask_lightning_test_acc", "mask_detection_recall"]
+  ) {
+    assert(summary[key] >= 0 && summary[key] <= 1, `${key} = ${summary[key]}`);
+  }
+  assert(summary.mask_faces_pasted > 0);
+  // What the dataset builder caught in the dirty source folder is on the page.
+  assertStringIncludes(log, "dropped, duplicate:");
+  assertStringIncludes(log, "near-duplicate groups kept whole in one split:");
+  assert((await Deno.stat(`${outDir}/mask-model/model.json`)).size > 0);
+  assert((await Deno.stat(`${outDir}/mask/composed-annotated.png`)).size > 0);
+});
