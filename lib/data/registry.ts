@@ -11,9 +11,8 @@
  * Both look in the cache, then the mirror (`BOOK_MIRROR`, default `../shared/mirror`), then online,
  * and check what they find: files by SHA-256 (`lib/data/assets.ts`), folders of a GitHub commit
  * file by file by git blob id (`lib/data/git_tree.ts`). A name not in the list is an Error listing
- * the names that are. `BOOK_DOWNLOAD_BASE=http://host:port` sends every download to
- * `<base>/<original host>/<original path>` instead (tests use it with a local server; it also
- * serves a private copy of the sources).
+ * the names that are. `BOOK_DOWNLOAD_BASE` redirects downloads (see `rebaseUrl` in
+ * `lib/data/assets.ts`).
  *
  * To add an asset: append an entry below with its SHA-256 (of the file as the book reads it),
  * its original URL(s), license and pinned version; put the file in the mirror under `name`.
@@ -22,7 +21,7 @@
  */
 
 import { type Asset, resolveAsset, type ResolveOptions } from "./assets.ts";
-import { archiveUrls, type GitTree, resolveGitTree, type TreeOptions } from "./git_tree.ts";
+import { type GitTree, resolveGitTree, type TreeOptions } from "./git_tree.ts";
 import { mnistAsset, type MnistFile } from "./mnist.ts";
 
 /** A single file in the registry: an {@link Asset} plus what a reader should know about it. */
@@ -160,6 +159,8 @@ export const FILES: readonly RegisteredFile[] = [
       "dgkim5360/the-elements-of-statistical-learning-notebooks",
       "2c13a481",
       `data/zipcode/${file}`,
+    ).concat(
+      file === "zip.info.txt" ? [] : [`https://hastie.su.domains/ElemStatLearn/datasets/${file}`],
     ),
   })),
   ...Object.entries(DARKNET_SHARDS).map(([file, sha256]): RegisteredFile => ({
@@ -279,23 +280,11 @@ export async function resolveNamedAsset(
   options: ResolveOptions = {},
 ): Promise<string> {
   const entry = namedFile(name);
-  return await resolveAsset({ ...entry, urls: entry.urls.map(rebase) }, options);
+  return await resolveAsset(entry, options);
 }
 
 /** A verified local folder of the registered tree `name` (cache → mirror → download). */
 export async function resolveNamedTree(name: string, options: TreeOptions = {}): Promise<string> {
   const entry = namedTree(name);
-  return await resolveGitTree({ ...entry, urls: archiveUrls(entry).map(rebase) }, options);
-}
-
-/** Applies `BOOK_DOWNLOAD_BASE`: `https://host/path` → `<base>/host/path`. */
-export function rebase(url: string): string {
-  let base: string | undefined;
-  try {
-    base = Deno.env.get("BOOK_DOWNLOAD_BASE") || undefined;
-  } catch {
-    base = undefined;
-  }
-  if (base === undefined) return url;
-  return `${base.replace(/\/+$/, "")}/${url.replace(/^https?:\/\//, "")}`;
+  return await resolveGitTree(entry, options);
 }

@@ -1,10 +1,9 @@
 import * as path from "node:path";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../testing/asserts.ts";
-import { mirrorDirsFor, sha256File } from "./assets.ts";
+import { mirrorDirsFor, rebaseUrl as rebase, sha256File } from "./assets.ts";
 import {
   FILES,
   namedFile,
-  rebase,
   registeredNames,
   resolveNamedAsset,
   resolveNamedTree,
