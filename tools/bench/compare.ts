@@ -5,8 +5,11 @@
  * PyTorch and Keras run from a Python venv this script creates in `data/cache/bench-venv` from PyPI
  * (pinned versions below); when that fails, their columns are skipped with a message saying why.
  * Each round runs every workload in every framework (`--steps` timed steps each, after warm-up in
- * the first round), so a busy neighbour slows all columns alike; the table reports the median of
- * all timed steps. Writes `runs/bench/compare.md` and `compare.json`.
+ * the first round), so a busy neighbour slows all columns alike; the tables report the median of
+ * all timed steps, in wall-clock time and in CPU time of the framework's process. On a shared
+ * machine the CPU time is the steadier figure (a step preempted by other jobs waits but does not
+ * burn CPU); for multi-threaded columns it sums the threads, so it measures work, not latency.
+ * Writes `runs/bench/compare.md` and `compare.json`.
  *
  * Options: `--rounds N` (3), `--steps N` (8), `--warmup N` (3), `--only id,id` (see WORKLOADS),
  * `--no-python`, `--out DIR` (runs/bench).
@@ -14,6 +17,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { useWasm } from "../../lib/tfjs/mod.ts";
 import { gemmWorkerReady, setGemmKernel, setGemmThreads } from "../../lib/autograd/kernels/mod.ts";
 import { engineWorkload, type Step, tfjsWorkload, WORKLOADS } from "./workloads.ts";
@@ -39,23 +43,35 @@ const workloads = opts.only == null
   : WORKLOADS.filter((w) => opts.only!.split(",").includes(w.id));
 if (workloads.length === 0) throw new Error(`--only ${opts.only}: no such workload`);
 
+/** Per-step times of one batch of steps: wall clock and process CPU, in ms. */
+interface Times {
+  ms: number[];
+  cpu: number[];
+}
+
 /** A column of the table: one framework at one thread setting. */
 interface Column {
   id: string;
   label: string;
   /** Times `n` steps of workload `id` (after `warm` untimed ones); null when unsupported. */
-  run(id: string, n: number, warm: number): Promise<number[] | null>;
+  run(id: string, n: number, warm: number): Promise<Times | null>;
 }
 
-async function timeSteps(step: Step, n: number, warm: number): Promise<number[]> {
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function timeSteps(step: Step, n: number, warm: number): Promise<Times> {
   for (let i = 0; i < warm; i++) await step();
-  const ms: number[] = [];
+  const ms: number[] = [], cpu: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
+    const c0 = cpuMs(), t0 = performance.now();
     await step();
     ms.push(performance.now() - t0);
+    cpu.push(cpuMs() - c0);
   }
-  return ms;
+  return { ms, cpu };
 }
 
 function cachedColumn(
@@ -85,7 +101,7 @@ class PythonColumn implements Column {
     readonly proc: PythonRunner,
     readonly threads: number,
   ) {}
-  async run(w: string, n: number, warm: number): Promise<number[] | null> {
+  async run(w: string, n: number, warm: number): Promise<Times | null> {
     const r = await this.proc.request({
       workload: w,
       threads: this.threads,
@@ -98,7 +114,7 @@ class PythonColumn implements Column {
       }
       return null;
     }
-    return r.ms as number[];
+    return { ms: r.ms as number[], cpu: r.cpu as number[] };
   }
 }
 
@@ -225,17 +241,18 @@ if (python != null) {
 }
 
 // ------------------------------------------------------------------ rounds
-const samples = new Map<string, number[]>(); // `${workload}/${column}` → step times
+const samples = new Map<string, Times>(); // `${workload}/${column}` → step times
 for (let round = 0; round < rounds; round++) {
   for (const w of workloads) {
     for (const c of columns) {
-      const ms = await c.run(w.id, steps, round === 0 ? warmup : 1);
-      if (ms == null) continue;
+      const t = await c.run(w.id, steps, round === 0 ? warmup : 1);
+      if (t == null) continue;
       const key = `${w.id}/${c.id}`;
-      samples.set(key, [...(samples.get(key) ?? []), ...ms]);
+      const all = samples.get(key) ?? { ms: [], cpu: [] };
+      samples.set(key, { ms: [...all.ms, ...t.ms], cpu: [...all.cpu, ...t.cpu] });
       console.error(
-        `round ${round + 1}/${rounds} ${w.id.padEnd(10)} ${c.label.padEnd(22)} ` +
-          `median ${median(ms).toFixed(2)} ms`,
+        `round ${round + 1}/${rounds} ${w.id.padEnd(10)} ${c.label.padEnd(34)} ` +
+          `median ${median(t.ms).toFixed(2)} ms (CPU ${median(t.cpu).toFixed(2)} ms)`,
       );
     }
   }
@@ -244,27 +261,43 @@ setGemmThreads(1);
 for (const r of runners) await r.close();
 
 // ------------------------------------------------------------------ report
-const result: Record<string, Record<string, number>> = {};
+type Table = Record<string, Record<string, number>>;
+const wall: Table = {}, cpu: Table = {};
 for (const w of workloads) {
-  result[w.id] = {};
+  wall[w.id] = {};
+  cpu[w.id] = {};
   for (const c of columns) {
     const s = samples.get(`${w.id}/${c.id}`);
-    if (s) result[w.id][c.id] = Number(median(s).toFixed(3));
+    if (!s) continue;
+    wall[w.id][c.id] = Number(median(s.ms).toFixed(3));
+    cpu[w.id][c.id] = Number(median(s.cpu).toFixed(3));
   }
 }
 const fmt = (v: number | undefined) =>
   v == null ? "–" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 const ratio = (a: number | undefined, b: number | undefined) =>
   a == null || b == null ? "–" : `${(a / b).toFixed(1)}×`;
+const table = (what: string, t: Table) =>
+  [
+    `| workload (one training step, median ${what}) | ${
+      columns.map((c) => c.label).join(" | ")
+    } | engine ÷ PyTorch (1 thread / 2) | tfjs ÷ Keras |`,
+    `|---|${columns.map(() => "---:").join("|")}|---:|---:|`,
+    ...workloads.map((w) => {
+      const r = t[w.id];
+      return `| ${w.label} | ${columns.map((c) => fmt(r[c.id])).join(" | ")} | ` +
+        `${ratio(r.engine1, r.torch1)} / ${ratio(r.engine2, r.torch2)} | ${
+          ratio(r.tfjs, r.keras)
+        } |`;
+    }),
+  ].join("\n");
 const lines = [
-  `| workload (one training step, median ms) | ${columns.map((c) => c.label).join(" | ")} | ` +
-  "engine ÷ PyTorch (1 thread / 2) | tfjs ÷ Keras |",
-  `|---|${columns.map(() => "---:").join("|")}|---:|---:|`,
-  ...workloads.map((w) => {
-    const r = result[w.id];
-    return `| ${w.label} | ${columns.map((c) => fmt(r[c.id])).join(" | ")} | ` +
-      `${ratio(r.engine1, r.torch1)} / ${ratio(r.engine2, r.torch2)} | ${ratio(r.tfjs, r.keras)} |`;
-  }),
+  table("wall-clock ms", wall),
+  "",
+  "CPU time of the framework's process (sums its threads: for 2-thread columns and Keras, work " +
+  "rather than latency):",
+  "",
+  table("CPU ms", cpu),
 ];
 const date = new Date().toISOString().slice(0, 16).replace("T", " ");
 const header =
@@ -275,7 +308,8 @@ await Deno.mkdir(opts.out, { recursive: true });
 await Deno.writeTextFile(`${opts.out}/compare.md`, markdown);
 await Deno.writeTextFile(
   `${opts.out}/compare.json`,
-  JSON.stringify({ date, rounds, steps, versions, medianMs: result }, null, 2) + "\n",
+  JSON.stringify({ date, rounds, steps, versions, medianMs: wall, medianCpuMs: cpu }, null, 2) +
+    "\n",
 );
 console.log(markdown);
 console.error(`wrote ${opts.out}/compare.md and compare.json`);

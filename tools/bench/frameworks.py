@@ -3,7 +3,8 @@
 Run as `python frameworks.py torch|keras`: reads one JSON request per line on stdin and answers one
 JSON line on stdout, so the Deno orchestrator can interleave frameworks round by round.
 
-Requests: {"workload": name, "threads": n, "steps": k, "warmup": w} -> {"ms": [k step times]}
+Requests: {"workload": name, "threads": n, "steps": k, "warmup": w}
+          -> {"ms": [k wall-clock step times], "cpu": [k process CPU times, all threads]}
           or {"error": "..."} when this framework has no such workload.
 
 The models mirror tools/bench/workloads.ts layer for layer (same sizes, batch, optimizer, loss); the
@@ -213,12 +214,13 @@ def main():
                 continue
             for _ in range(int(req.get("warmup", 0))):
                 step()
-            ms = []
+            ms, cpu = [], []
             for _ in range(int(req["steps"])):
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 step()
                 ms.append((time.perf_counter() - t0) * 1000)
-            print(json.dumps({"ms": ms}), flush=True)
+                cpu.append((time.process_time() - c0) * 1000)
+            print(json.dumps({"ms": ms, "cpu": cpu}), flush=True)
         except Exception as e:  # report, keep serving the other workloads
             print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
 
