@@ -95,6 +95,21 @@ Deno.test({
         assertEquals([...Deno.readDirSync(path.join(tmp, "cache", "downloads"))], []);
         assertEquals(ds.report.settings.sources, CONFIG.sources);
       });
+      // Built from the mirror instead, the dataset is byte for byte the same.
+      await withEnv({
+        BOOK_MIRROR: path.dirname(MIRROR),
+        BOOK_CACHE: path.join(tmp, "cache-2"),
+        BOOK_OFFLINE: "1",
+      }, async () => {
+        const fromMirror = await ensureDataset({ ...CONFIG, outDir: "out-2" }, { baseDir: tmp });
+        for (const file of ["manifest.csv", "build-report.json", "SHA256SUMS"]) {
+          assertEquals(
+            await Deno.readTextFile(path.join(fromMirror.dir, file)),
+            await Deno.readTextFile(path.join(tmp, "out", "clothing-online-v1", file)),
+            file,
+          );
+        }
+      });
     } finally {
       await server.shutdown();
       await Deno.remove(tmp, { recursive: true });
