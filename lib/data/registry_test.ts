@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../testing/asserts.ts";
 import { mirrorDirsFor, rebaseUrl as rebase, sha256File } from "./assets.ts";
@@ -68,6 +69,11 @@ Deno.test({
       for (const f of FILES) {
         const p = await resolveNamedAsset(f.name, { cacheDir, offline: true });
         assertEquals(await sha256File(p), f.sha256, f.name);
+        // Our SHA-256 pins the publisher's file: its official MD5 matches too.
+        const md5 = f.officialChecksums?.md5;
+        if (md5) {
+          assertEquals(createHash("md5").update(await Deno.readFile(p)).digest("hex"), md5);
+        }
       }
       for (const t of TREES) {
         const dir = await resolveNamedTree(t.name, { cacheDir, offline: true });
