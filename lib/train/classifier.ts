@@ -246,7 +246,9 @@ export class ClassifierModule extends LayersModule {
  * Writes TensorBoard events to `dir`, the best epoch's checkpoint to `dir/best` and the last one
  * (for resume) to `dir/last`; ends with the best epoch's weights restored.
  *
- * @param opts `resume`: continue from `dir/last` when it holds a checkpoint (default false)
+ * @param opts `resume`: continue from `dir/last` when it holds a checkpoint (default false);
+ *   `module`: a {@link ClassifierModule} subclass around `model` to train instead of the plain one
+ *   (e.g. chapter 3's transfer module, which chooses its trainable variables per phase)
  */
 export async function fitLightning(
   model: tf.LayersModel,
@@ -254,11 +256,15 @@ export async function fitLightning(
   val: TensorDataset,
   settings: FitSettings,
   dir: string,
-  opts: { resume?: boolean } = {},
+  opts: { resume?: boolean; module?: ClassifierModule } = {},
 ): Promise<FitResult> {
   const s = settings;
   const monitor = s.monitor ?? "val_acc";
-  const module = new ClassifierModule(model, { lr: s.lr, labelSmoothing: s.labelSmoothing });
+  if (opts.module && opts.module.model !== model) {
+    throw new Error("fitLightning: opts.module must wrap the model it is given");
+  }
+  const module = opts.module ??
+    new ClassifierModule(model, { lr: s.lr, labelSmoothing: s.labelSmoothing });
   const steps = numBatches(train.x.shape[0], {
     batchSize: s.batchSize,
     limit: s.limitBatches,

@@ -23,3 +23,5 @@ export {
   simclrAugment,
   type SimclrAugmentOptions,
 } from "./contrastive.ts";
+export { linearHead, TransferModule, type TransferPhase } from "./finetune.ts";
+export { pretrainSimclr, projectionHead, type SimclrSettings } from "./simclr.ts";
