@@ -154,6 +154,27 @@ export interface TreeOptions extends ResolveOptions {
 
 /** Returns a local folder holding the tree's files, verified (see the module documentation). */
 export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): Promise<string> {
+  return (await resolveGitTreeCopy(tree, options)).dir;
+}
+
+/** A resolved tree: its folder, and which copy it is (worth recording beside results). */
+export interface TreeCopy {
+  /** The verified local folder. */
+  dir: string;
+  /**
+   * One line naming the repository, commit and kind of copy: the commit's own files (from the
+   * cache, a byte-identical mirror or the download), or a mirror's modified copy.
+   */
+  copy: string;
+}
+
+/** Like {@link resolveGitTree}, and also says which copy was found. */
+export async function resolveGitTreeCopy(
+  tree: GitTree,
+  options: TreeOptions = {},
+): Promise<TreeCopy> {
+  const at = `${tree.repo}@${tree.commit}${tree.subdir === "" ? "" : `:${tree.subdir}`}`;
+  const commitFiles = `${at}, the commit's own files (each checked by git blob id)`;
   const log = options.log ?? ((m: string) => console.error(m));
   const files = await readTreeList(tree, options.root);
   const cacheDir = cacheDirFor(options);
@@ -164,7 +185,7 @@ export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): 
   if (isDirectory(target)) {
     try {
       await verifyFolder(target, files, "blob-ids", tree);
-      return target;
+      return { dir: target, copy: commitFiles };
     } catch (e) {
       if (!(e instanceof TreeVerificationError)) throw e;
       const aside = `${target}.corrupt-${Date.now()}`;
@@ -182,7 +203,10 @@ export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): 
       continue;
     }
     await verifyFolder(folder, files, tree.mirrorCheck, tree, dir);
-    return folder;
+    const copy = tree.mirrorCheck === "blob-ids" ? commitFiles : `${at}, the data mirror's ` +
+      `modified copy (checked against the mirror's SHA256SUMS, pinned as ` +
+      `${tree.mirrorCheck.sha256sums.slice(0, 16)}…)`;
+    return { dir: folder, copy };
   }
 
   // 3. The commit's archive.
@@ -208,7 +232,7 @@ export async function resolveGitTree(tree: GitTree, options: TreeOptions = {}): 
       } finally {
         if (!options.signal?.aborted) await Deno.remove(archive).catch(() => {});
       }
-      return target;
+      return { dir: target, copy: commitFiles };
     }
   }
   throw new AssetNotFoundError(

@@ -7,6 +7,7 @@ import {
   type GitTree,
   readTreeList,
   resolveGitTree,
+  resolveGitTreeCopy,
   type TreeFile,
   TreeVerificationError,
 } from "./git_tree.ts";
@@ -247,6 +248,7 @@ Deno.test({
       }
       const opts = { cacheDir: path.join(dir, "cache"), mirrorDirs: [mirror], offline: true };
       assertEquals(await resolveGitTree(tree, opts), path.join(mirror, "clothing-dataset-small"));
+      assertStringIncludes((await resolveGitTreeCopy(tree, opts)).copy, "the commit's own files");
       await Deno.writeFile(
         path.join(mirror, "clothing-dataset-small", files[1].path),
         enc.encode("x"),

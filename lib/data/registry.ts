@@ -21,7 +21,13 @@
  */
 
 import { type Asset, resolveAsset, type ResolveOptions } from "./assets.ts";
-import { type GitTree, resolveGitTree, type TreeOptions } from "./git_tree.ts";
+import {
+  type GitTree,
+  resolveGitTree,
+  resolveGitTreeCopy,
+  type TreeCopy,
+  type TreeOptions,
+} from "./git_tree.ts";
 import { mnistAsset, type MnistFile } from "./mnist.ts";
 
 /** A single file in the registry: an {@link Asset} plus what a reader should know about it. */
@@ -287,4 +293,12 @@ export async function resolveNamedAsset(
 export async function resolveNamedTree(name: string, options: TreeOptions = {}): Promise<string> {
   const entry = namedTree(name);
   return await resolveGitTree(entry, options);
+}
+
+/** Like {@link resolveNamedTree}, and also says which copy it is (see `TreeCopy`). */
+export async function resolveNamedTreeCopy(
+  name: string,
+  options: TreeOptions = {},
+): Promise<TreeCopy> {
+  return await resolveGitTreeCopy(namedTree(name), options);
 }

@@ -8,6 +8,7 @@ import {
   registeredNames,
   resolveNamedAsset,
   resolveNamedTree,
+  resolveNamedTreeCopy,
   TREES,
 } from "./registry.ts";
 
@@ -79,6 +80,9 @@ Deno.test({
         const dir = await resolveNamedTree(t.name, { cacheDir, offline: true });
         assertEquals(path.basename(dir), t.mirrorPath);
       }
+      // The face-mask mirror is a modified copy, and says so.
+      const face = await resolveNamedTreeCopy("face-mask", { cacheDir, offline: true });
+      assertStringIncludes(face.copy, "the data mirror's modified copy");
     } finally {
       await Deno.remove(cacheDir, { recursive: true });
     }

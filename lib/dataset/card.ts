@@ -42,6 +42,7 @@ export function renderCard(cfg: ResolvedConfig, report: BuildReport): string {
     const where = s.kind === "folder" ? `local folder \`${s.root}\`` : `URL lists in \`${s.dir}\``;
     const parts = [where];
     if (s.origin) parts.push(`origin: ${s.origin}`);
+    if (s.copy) parts.push(`copy used: ${s.copy}`);
     parts.push(`license: ${s.license ?? "unknown (check before redistributing)"}`);
     if (s.kind === "folder" && s.splitDirs) {
       parts.push(

@@ -16,7 +16,7 @@
 import * as path from "node:path";
 import { mirrorDirsFor, projectRoot } from "../data/assets.ts";
 import type { TreeOptions } from "../data/git_tree.ts";
-import { namedTree, resolveNamedTree } from "../data/registry.ts";
+import { namedTree, resolveNamedTreeCopy } from "../data/registry.ts";
 import { DEFAULT_MAX_PIXELS } from "./image.ts";
 import { fitsUstar } from "./tar.ts";
 import { type SplitFractions, type SplitName, SPLITS, validateFractions } from "./split.ts";
@@ -131,8 +131,11 @@ export interface ResolvedConfig {
   description: string;
   /** Sorted class names. */
   classes: string[];
-  /** Sources with `root` / `dir` made absolute (and `given`, the path as written). */
-  sources: (DatasetSource & { resolved: string })[];
+  /**
+   * Sources with `root` / `dir` made absolute; an `asset:` source also says which copy of the
+   * registered folder was used (`copy`, recorded in the build report).
+   */
+  sources: (DatasetSource & { resolved: string; copy?: string })[];
   /** Output image side. */
   imageSize: number;
   /** Fit mode. */
@@ -327,7 +330,9 @@ export async function resolveSourceRoots(
   for (const src of cfg.sources) {
     const given = src.kind === "folder" ? src.root : src.dir;
     if (given.startsWith("asset:")) {
-      src.resolved = await resolveNamedTree(given.slice("asset:".length), options);
+      const found = await resolveNamedTreeCopy(given.slice("asset:".length), options);
+      src.resolved = found.dir;
+      src.copy = found.copy;
     }
   }
 }

@@ -93,7 +93,10 @@ Deno.test({
         ]);
         // The archive is gone once extracted; the same sources as the mirror give the same report.
         assertEquals([...Deno.readDirSync(path.join(tmp, "cache", "downloads"))], []);
-        assertEquals(ds.report.settings.sources, CONFIG.sources);
+        assertEquals(ds.report.settings.sources, [{
+          ...CONFIG.sources[0],
+          copy: `${TREE.repo}@${TREE.commit}, the commit's own files (each checked by git blob id)`,
+        }]);
       });
       // Built from the mirror instead, the dataset is byte for byte the same.
       await withEnv({
