@@ -499,6 +499,10 @@ export function maxPool2dForward(
   const { n, c, h, w, oh, ow } = poolGeometry("maxPool2dForward", x, xShape, k, stride, pad);
   const y = new Float32Array(n * c * oh * ow);
   const argmax = new Int32Array(y.length);
+  if (k === 2 && stride === 2 && pad === 0) {
+    maxPool2x2(x, n * c, h, w, oh, ow, y, argmax);
+    return { y, yShape: [n, c, oh, ow], argmax };
+  }
   let o = 0;
   for (let p = 0; p < n * c; p++) {
     const base = p * h * w;
@@ -529,6 +533,52 @@ export function maxPool2dForward(
     }
   }
   return { y, yShape: [n, c, oh, ow], argmax };
+}
+
+/**
+ * {@link maxPool2dForward} for 2x2 windows with stride 2 and no padding (what CNNs use most),
+ * without data-dependent branches: which of two values is larger is random in a network's
+ * activations, so `if (v > best)` mispredicts about half the time. The winner's index is computed
+ * from comparisons (`+(b > a)` is 0 or 1) and its value loaded by that index; ties keep the first
+ * element in row-major order, as in the general loop, which also takes windows with a NaN.
+ */
+function maxPool2x2(
+  x: Float32Array,
+  planes: number,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+  y: Float32Array,
+  argmax: Int32Array,
+): void {
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const top = base + 2 * oy * w;
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const i = top + 2 * ox;
+        const a = x[i], b = x[i + 1], c = x[i + w], d = x[i + w + 1];
+        const sum = a + b + c + d;
+        let at: number;
+        if (sum === sum) {
+          const upper = i + +(b > a);
+          const lower = i + w + +(d > c);
+          at = upper + +(x[lower] > x[upper]) * (lower - upper);
+        } else {
+          // A NaN (or +∞ and -∞) in the window: the first NaN wins, else the first maximum.
+          at = i;
+          for (const j of [i + 1, i + w, i + w + 1]) {
+            const v = x[j], best = x[at];
+            if (v > best || (v !== v && best === best)) at = j;
+          }
+        }
+        y[o] = x[at];
+        argmax[o] = at;
+      }
+    }
+  }
 }
 
 /**

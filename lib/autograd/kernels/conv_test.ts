@@ -361,6 +361,20 @@ Deno.test("maxPool2d forward/backward against reference, incl. all-negative wind
   }
 });
 
+Deno.test("maxPool2d 2x2 stride 2 (branch-free path): ties, mixed signs, ±Infinity", () => {
+  const rand = new Rng(9);
+  const xShape: S4 = [2, 3, 8, 7];
+  // Few distinct values, so that ties are common; a few infinities of either sign.
+  const x = Float32Array.from(
+    rand.uniformArray(2 * 3 * 8 * 7),
+    (v, i) => (i % 37 === 0 ? Infinity : i % 41 === 0 ? -Infinity : Math.round(v * 3)),
+  );
+  const { y, argmax } = maxPool2dForward(x, xShape, 2, 2, 0);
+  const ref = refMaxPool(x, xShape, 2, 2, 0);
+  assertEquals(Array.from(y), ref.y.map(Math.fround));
+  assertEquals(Array.from(argmax), ref.arg);
+});
+
 Deno.test("maxPool2d: -Infinity inputs, ties and NaN", () => {
   const x = new Float32Array([-Infinity, -Infinity, -Infinity, -Infinity, 5, 5, 5, 5]);
   const r = maxPool2dForward(x, [1, 2, 2, 2], 2, 2);
