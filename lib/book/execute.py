@@ -21,6 +21,7 @@ import json
 import os
 import queue
 import re
+import signal
 import sys
 import time
 
@@ -262,6 +263,8 @@ def main(argv=None):
     ap.add_argument("--kernel", help="kernel name (default: the notebook's kernelspec, else deno)")
     ap.add_argument("--allow-errors", action="store_true", help="exit 0 even if a cell raises")
     args = ap.parse_args(argv)
+    # Killed (e.g. `deno task book` interrupted): unwind so the kernel is shut down, not orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     with open(args.notebook, encoding="utf-8") as f:
         nb = json.load(f)

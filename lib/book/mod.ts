@@ -12,6 +12,9 @@
  * | `book.ts` | `deno task book` / `test:book`: execute every chapter, build and verify `_site/` |
  * | `serve.ts` | `deno task serve`: static server for `_site/` on 127.0.0.1 |
  * | `browser.ts` | headless Debian Chromium via `playwright-core` for the browser tests |
+ * | `pages.ts` | pages generated from run and dataset files: Results, run the book, dataset and model cards (with the live classifier), the engine demo |
+ * | `search.ts` | the prebuilt search index and its in-page ranking |
+ * | `demos/` | browser entry points bundled by the site (`deno bundle`): the classifier and engine demos |
  * | `record.ts` | the executed notebook a chapter's last kernel run keeps beside its results, and its `run.json` |
  * | `jupyter_shim.ts` | `Deno.jupyter` degraded to text and files in script runs |
  *
@@ -79,15 +82,21 @@ export {
   EXECUTOR_PY,
   inCI,
   jupyterStatus,
+  kernelspecProblem,
 } from "./execute.ts";
 export {
   BOOK_CSS,
+  type BrowserBundle,
   buildSite,
+  bundleForBrowser,
   type Chapter,
   chapterSlug,
+  type ExtraPage,
   notebookTitle,
   type RenderedSite,
   renderSite,
+  runBanner,
+  type SearchEntry,
   type SiteOptions,
 } from "./site.ts";
 export {
@@ -101,9 +110,11 @@ export {
 export {
   buildBook,
   type BuildBookOptions,
+  type ChapterPlan,
   type ChapterSource,
   discoverChapters,
   main as bookMain,
+  planChapter,
   verifySite,
 } from "./book.ts";
 export { contentType, serveSite, staticHandler } from "./serve.ts";
@@ -118,3 +129,14 @@ export {
   recordDir,
   type RunRecord,
 } from "./record.ts";
+export {
+  cardPages,
+  type ChapterRuns,
+  collectRuns,
+  engineDemo,
+  type GeneratedPages,
+  type MetricsFile,
+  resultsPage,
+  runTheBookPage,
+} from "./pages.ts";
+export { htmlText, searchEntries, searchIndexScript } from "./search.ts";

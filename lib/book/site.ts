@@ -246,6 +246,7 @@ function layout(opts: {
 ${opts.base ? `<base href="${escapeXml(opts.base)}">\n` : ""}<title>${escapeXml(opts.title)}</title>
 <link rel="stylesheet" href="${r}assets/katex/katex.min.css">
 <link rel="stylesheet" href="${r}assets/book.css">
+<link rel="icon" href="data:,">
 ${opts.usesPlotly ? `<script src="${r}assets/plotly.min.js"></script>\n` : ""}${
     opts.head ?? ""
   }</head>

@@ -2,19 +2,21 @@
 /**
  * Browser entry of the classifier demo on a model's page: loads the published tfjs model
  * (`data-model`, a `model.json` URL served by the site), and for a chosen or dropped photo shows
- * the top-k classes with probabilities. Preprocessing follows `deno task predict`: the image is
+ * the top-k classes with probabilities. Everything follows `deno task predict`
+ * (`chapters/02-cnn/predict.ts`; `demos_test.ts` checks they agree): the image is
  * fitted into the model's square (`resize` in its metadata: `cover` crops the centre, `contain`
  * pads with black), scaled to [0, 1], RGB. The browser's resampling is not sharp's, so for a photo
  * that must be resized the probabilities can differ slightly from `deno task predict`; at the
- * model's own size they are the same.
+ * model's own size they are the same. The model returns logits; softmax gives the probabilities.
  *
  * `window.classifierDemo` exposes `{ ready, top }` for tests.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-// Registers the GeM layer, so models that use it load as well (as predict.ts does).
+// Register the book's custom layers, so models that use them load (as predict.ts does).
 import "../../tfjs/gem_pool.ts";
+import "../../tfjs/seeded_dropout.ts";
 
 interface Meta {
   classes: string[];
@@ -73,10 +75,10 @@ async function main(root: HTMLElement): Promise<void> {
     const img = await createImageBitmap(file, { imageOrientation: "from-image" });
     preview.src = URL.createObjectURL(file);
     const pixels = pixelsOf(img, meta.imageSize, meta.resize ?? "cover");
-    const probs = tf.tidy(() =>
-      (model.predict(tf.tensor4d(pixels, [1, meta.imageSize, meta.imageSize, 3])) as tf.Tensor)
-        .dataSync()
-    );
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(pixels, [1, meta.imageSize, meta.imageSize, 3]);
+      return tf.softmax(model.predict(x) as tf.Tensor).dataSync(); // the model returns logits
+    });
     state.top = Array.from(probs, (p, i) => ({ label: meta.classes[i], probability: p }))
       .sort((a, b) => b.probability - a.probability).slice(0, k);
     list.replaceChildren(...state.top.map((s) => {

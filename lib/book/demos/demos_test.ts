@@ -33,8 +33,7 @@ async function saveTinyClassifier(dir: string): Promise<void> {
       }),
       gemPooling2d(),
       tf.layers.dense({
-        units: CLASSES.length,
-        activation: "softmax",
+        units: CLASSES.length, // logits, as the book's classifiers return
         kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
       }),
     ],
