@@ -15,7 +15,9 @@
  * - `--no-execute`: publish the latest kept run of each chapter (marked stale when its sources
  *   changed since), else the notebook's stored outputs.
  * - `--base /book/`: the URL path the site will be served from (only the 404 page needs it).
- * - notebooks: only these (default: the `.ipynb` in each `chapters/NN-name/` folder).
+ * - notebooks (e.g. `deno task book chapters/05-conv3d/conv3d.ipynb`): run only these chapters in
+ *   the kernel (when their kept run is missing or stale, or with `--force`) and keep the result;
+ *   every other chapter is published from what is kept, as with `--no-execute`.
  *
  * Prints `book: N passed, M failed` (one per notebook executed, plus the site build and its
  * checks) and exits non-zero when anything failed.
@@ -149,7 +151,7 @@ export interface BuildBookOptions {
   outDir?: string;
   /** Seconds per cell (default 900 in quick mode, else the executor's 3600). */
   timeout?: number;
-  /** Only these notebooks (default: every chapter's). */
+  /** Execute only these notebooks; the other chapters are published from their kept runs. */
   notebooks?: string[];
   /** Repository root holding `runs/` and `data/datasets/` (default {@linkcode projectRoot}). */
   root?: string;
@@ -209,9 +211,19 @@ export async function planChapter(
 export async function buildBook(
   options: BuildBookOptions = {},
 ): Promise<{ passed: number; failed: number; outDir: string }> {
-  const sources: ChapterSource[] = options.notebooks?.length
-    ? options.notebooks.map((p) => ({ slug: chapterSlug(resolve(p)), notebook: resolve(p) }))
-    : await discoverChapters();
+  const root = options.root ?? projectRoot();
+  const only = options.notebooks?.length
+    ? new Set(options.notebooks.map((p) => resolve(p)))
+    : undefined;
+  let sources: ChapterSource[] = [];
+  try {
+    sources = await discoverChapters(`${root}/chapters`);
+  } catch { /* no chapters folder: only the listed notebooks */ }
+  for (const nb of only ?? []) {
+    if (!sources.some((s) => s.notebook === nb)) {
+      sources.push({ slug: chapterSlug(nb), notebook: nb });
+    }
+  }
   const mode = options.quick ? "quick" : "full";
   const work = await Deno.makeTempDir({ prefix: "book-" });
   let passed = 0;
@@ -220,7 +232,12 @@ export async function buildBook(
   try {
     const plans = new Map<string, ChapterPlan>();
     for (const src of sources) {
-      if (src.notebook) plans.set(src.slug, await planChapter(src.notebook, options));
+      if (!src.notebook) continue;
+      const listed = !only || only.has(src.notebook);
+      plans.set(
+        src.slug,
+        await planChapter(src.notebook, listed ? options : { ...options, execute: false }),
+      );
     }
     if ([...plans.values()].some((p) => p.execute)) {
       const problem = await kernelspecProblem();
@@ -296,7 +313,6 @@ export async function buildBook(
       readme = await Deno.readTextFile(`${projectRoot()}/README.md`);
     } catch { /* none */ }
     const intro = readme.split(/\n\s*\n/).find((p, i) => i > 0 && !p.startsWith("#")) ?? "";
-    const root = options.root ?? projectRoot();
     const runs = await collectRuns(root);
     const index: ChapterIndex = new Map();
     const sourcesText = new Map<string, string>();
