@@ -10,8 +10,26 @@ import asc from "assemblyscript/asc";
 const KERNELS = new URL("../lib/autograd/kernels/", import.meta.url);
 /** Source in `assembly/` → generated module beside the kernels. */
 export const BUILDS: Record<string, string> = { "gemm.ts": "gemm_wasm_bin.ts" };
-/** The compiler flags: optimised, no runtime (the kernels allocate nothing), SIMD on. */
-export const ASC_FLAGS = ["-O3", "--runtime", "stub", "--noAssert", "--enable", "simd"];
+/**
+ * The compiler flags: optimised, no runtime (the kernels allocate nothing), SIMD on, and memory
+ * imported as shared (up to 1 GiB) so that two threads' instances can work on the same arrays.
+ */
+export const ASC_FLAGS = [
+  "-O3",
+  "--runtime",
+  "stub",
+  "--noAssert",
+  "--enable",
+  "simd",
+  "--enable",
+  "threads",
+  "--importMemory",
+  "--sharedMemory",
+  "--initialMemory",
+  "32",
+  "--maximumMemory",
+  "16384",
+];
 /** Each source is built twice: with relaxed SIMD (fused multiply-add) and without. */
 const VARIANTS: [string, string[]][] = [
   ["RELAXED_SIMD", ["--enable", "relaxed-simd"]],

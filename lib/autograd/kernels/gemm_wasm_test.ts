@@ -9,6 +9,7 @@ import {
   selectWasmGemmVariant,
   type WasmGemmVariant,
   wasmGemmVariant,
+  wasmHelperReady,
 } from "./gemm_wasm.ts";
 import { gemm, setGemmKernel } from "./matmul.ts";
 import { buildModule } from "../../../tools/build_wasm.ts";
@@ -60,4 +61,26 @@ Deno.test("gemm_wasm_bin.ts is the build of assembly/gemm.ts (deno task build:wa
   const fresh = await buildModule("gemm.ts");
   const committed = await Deno.readTextFile(new URL("./gemm_wasm_bin.ts", import.meta.url));
   assert(fresh === committed, "gemm_wasm_bin.ts is stale: run `deno task build:wasm`");
+});
+
+Deno.test("gemmWasm with two threads is bit-identical to one thread", async () => {
+  if (!(await wasmHelperReady())) return; // no helper thread here: nothing to compare
+  const rand = new Rng(78);
+  // Row counts around the 64-row blocks the threads share, sizes past the 1024 / 256 blocks.
+  const cases: [number, number, number][] = [[200, 70, 300], [129, 1030, 33], [64, 300, 257]];
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [m, n, k] of cases) {
+      const a = rand.uniformArray(m * k), b = rand.uniformArray(k * n);
+      const c0 = rand.uniformArray(m * n);
+      for (const acc of [false, true]) {
+        const two = c0.slice(), one = c0.slice();
+        assert(gemmWasm(ta, tb, m, n, k, a, b, two, acc, 2));
+        assert(gemmWasm(ta, tb, m, n, k, a, b, one, acc, 1));
+        assert(
+          two.every((v, i) => Object.is(v, one[i])),
+          `ta=${ta} tb=${tb} ${m}x${n}x${k} acc=${acc}`,
+        );
+      }
+    }
+  }
 });

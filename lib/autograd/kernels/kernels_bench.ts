@@ -4,10 +4,11 @@
  *
  * GFLOP/s = 2·m·n·k / time; e.g. 512³ at 50 ms/iter is 5.4 GFLOP/s.
  *
- * Benches run with the default settings (the WebAssembly SIMD gemm, one
- * thread unless `BOOK_THREADS=2`), except the "ts" / "wasm" and the
- * "1 thread" / "2 threads" pairs, which force each setting. The helper thread
- * is started before any bench, so no timed iteration includes its start-up.
+ * Benches run with the default settings (the WebAssembly SIMD gemm; two
+ * threads on 4+ cores, else one; `BOOK_THREADS` overrides), except the "ts" /
+ * "wasm" and the "1 thread" / "2 threads" pairs, which force each setting.
+ * Both helper threads are started before any bench, so no timed iteration
+ * includes a start-up.
  */
 import { Rng } from "../random.ts";
 import {
@@ -46,7 +47,11 @@ function naiveMatmul(
 const defaultThreads = gemmThreads();
 const defaultKernel = gemmKernel();
 setGemmThreads(2);
-await gemmWorkerReady();
+for (const kernel of ["ts", "wasm"] as const) {
+  setGemmKernel(kernel);
+  await gemmWorkerReady();
+}
+setGemmKernel(defaultKernel);
 setGemmThreads(defaultThreads);
 
 /** Run `fn` with `kernel` behind gemm, then restore the default. */

@@ -35,7 +35,7 @@
  */
 
 import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
-import { gemmWasm, wasmGemmAvailable } from "./gemm_wasm.ts";
+import { canLoadModule, gemmWasm, wasmGemmAvailable, wasmHelperReady } from "./gemm_wasm.ts";
 
 /** Rows of `C` computed per micro-kernel call. */
 export const MR = 4;
@@ -424,10 +424,14 @@ let poolFailed = false;
 let threadsSetting: number | null = null;
 
 /**
- * Threads used when `BOOK_THREADS` is not set (on a machine with at least two
- * cores).
+ * Threads used when `BOOK_THREADS` is not set: two where a second core is
+ * likely to be free (4 or more cores), else one. On our 2-core reference
+ * machine, shared with other jobs, the helper thread gained nothing (it waits
+ * for a core while the calling thread does the work).
  */
-const DEFAULT_THREADS: number = 1;
+function defaultThreads(cores: number): number {
+  return cores >= 4 ? 2 : 1;
+}
 
 /** `BOOK_THREADS` as 1 or 2, or null when unset or unreadable. */
 function envThreads(): number | null {
@@ -447,12 +451,14 @@ function envThreads(): number | null {
 /**
  * Number of threads `gemm` may use: 1 or 2. `BOOK_THREADS=1` forces one
  * thread and `BOOK_THREADS=2` (or more) allows two; unset, the default is
- * one thread. Machines with a single core always use one.
+ * two threads on machines with 4 or more cores and one on smaller ones.
+ * Machines with a single core always use one. Results are bit-identical
+ * either way.
  */
 export function gemmThreads(): number {
   if (threadsSetting === null) {
     const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
-    threadsSetting = cores >= 2 ? envThreads() ?? DEFAULT_THREADS : 1;
+    threadsSetting = cores >= 2 ? envThreads() ?? defaultThreads(cores) : 1;
   }
   return threadsSetting;
 }
@@ -467,21 +473,9 @@ export function setGemmThreads(threads: number): void {
   threadsSetting = threads >= 2 ? 2 : 1;
 }
 
-/** The helper thread loads this module from disk: only try when that is allowed. */
-function canLoadSelf(): boolean {
-  try {
-    const url = new URL(import.meta.url);
-    if (url.protocol !== "file:") return false;
-    const st = Deno.permissions.querySync({ name: "read", path: url });
-    return st.state === "granted";
-  } catch {
-    return false;
-  }
-}
-
 function startPool(): void {
   if (pool || poolFailed) return;
-  if (!canLoadSelf()) {
+  if (!canLoadModule(import.meta.url)) {
     poolFailed = true;
     return;
   }
@@ -510,6 +504,7 @@ function startPool(): void {
  */
 export async function gemmWorkerReady(timeoutMs = 5000): Promise<boolean> {
   if (gemmThreads() < 2) return false;
+  if (gemmKernel() === "wasm") return await wasmHelperReady(timeoutMs);
   startPool();
   const t0 = Date.now();
   while (pool && !poolFailed && Date.now() - t0 < timeoutMs) {
@@ -673,8 +668,10 @@ export function gemm(
     if (!accumulate) c.fill(0, 0, m * n);
     return;
   }
-  if (m * n * k >= WASM_MIN_MACS && gemmKernel() === "wasm") {
-    gemmWasm(transA, transB, m, n, k, a, b, c, accumulate);
+  if (
+    m * n * k >= WASM_MIN_MACS && gemmKernel() === "wasm" &&
+    gemmWasm(transA, transB, m, n, k, a, b, c, accumulate, gemmThreads())
+  ) {
     return;
   }
   if (m * n * k >= PAR_MIN_MACS && (m > UNIT_ROWS || n > UNIT_COLS) && gemmThreads() >= 2) {

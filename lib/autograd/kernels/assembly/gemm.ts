@@ -7,7 +7,8 @@
 // relaxed SIMD, whose fused multiply-add (~20% faster) rounds once where the CPU has FMA, and
 // without, for runtimes that lack relaxed SIMD.
 //
-// Memory (all byte addresses, set by the caller): A, B and C as row-major float32 arrays, and a
+// Memory (imported and shared, so that a helper thread's instance works on the same arrays; all
+// byte addresses set by the caller): A, B and C as row-major float32 arrays, and per thread a
 // scratch area of SCRATCH_FLOATS floats for the packed blocks.
 
 /** Rows of C per micro-kernel call. */
@@ -150,31 +151,52 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
   }
 }
 
+/** Block sizes, for the caller that splits a product between two threads. */
+export const BLOCK_ROWS: i32 = MC;
+export const BLOCK_DEPTH: i32 = KC;
+export const BLOCK_COLS: i32 = NC;
+
+/** Packs the block of op(B) for columns [j0, j0+nc) and depth [p0, p0+kc) at `bp` (KC·NC floats). */
+export function packBlockB(b: usize, transB: bool, n: i32, k: i32, j0: i32, nc: i32, p0: i32, kc: i32, bp: usize): void {
+  packB(b, transB, n, k, j0, nc, p0, kc, bp);
+}
+
 /**
- * C[m,n] (= or +=) op(A)[m,k] · op(B)[k,n] on row-major float32 arrays at byte addresses a, b, c;
- * `scratch` holds SCRATCH_FLOATS floats plus 128 bytes (16-byte aligned).
+ * Rows [r0, r1) of one (j0, p0) block: packs those rows of op(A) into `scratch` (MC·KC floats plus
+ * a 128-byte edge tile, one area per thread) and multiplies them by the packed B block at `bp`
+ * into C (`overwrite` for the first depth block of a non-accumulating product). Each element is
+ * computed by the same operations whichever rows are asked for, so threads that split the rows
+ * produce the bits one thread does.
+ */
+export function blockRows(transA: bool, m: i32, n: i32, k: i32, a: usize, c: usize, j0: i32, nc: i32, p0: i32, kc: i32, overwrite: bool, bp: usize, scratch: usize, r0: i32, r1: i32): void {
+  const ap = scratch, tile = scratch + (<usize>(MC * KC) << 2);
+  for (let i0 = r0; i0 < r1; i0 += MC) {
+    const mc = min(MC, r1 - i0);
+    packA(a, transA, m, k, i0, mc, p0, kc, ap);
+    for (let jb = 0; jb < nc; jb += NR) {
+      const cols = min(NR, nc - jb);
+      const bo = bp + (<usize>(jb * kc) << 2);
+      for (let ib = 0; ib < mc; ib += MR) {
+        const rows = min(MR, mc - ib);
+        const cAddr = c + ((<usize>(i0 + ib) * n + j0 + jb) << 2);
+        microKernel(kc, ap + (<usize>(ib * kc) << 2), bo, cAddr, n, rows, cols, overwrite, tile);
+      }
+    }
+  }
+}
+
+/**
+ * C[m,n] (= or +=) op(A)[m,k] · op(B)[k,n] on row-major float32 arrays at byte addresses a, b, c,
+ * in this thread; `scratch` holds SCRATCH_FLOATS floats plus 128 bytes (16-byte aligned).
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, scratch: usize): void {
-  const ap = scratch, bp = scratch + (<usize>(MC * KC) << 2), tile = bp + (<usize>(KC * NC) << 2);
+  const bp = scratch + (<usize>(MC * KC) << 2) + 128;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
-      const overwrite = !accumulate && p0 == 0;
       packB(b, transB, n, k, j0, nc, p0, kc, bp);
-      for (let i0 = 0; i0 < m; i0 += MC) {
-        const mc = min(MC, m - i0);
-        packA(a, transA, m, k, i0, mc, p0, kc, ap);
-        for (let jb = 0; jb < nc; jb += NR) {
-          const cols = min(NR, nc - jb);
-          const bo = bp + (<usize>(jb * kc) << 2);
-          for (let ib = 0; ib < mc; ib += MR) {
-            const rows = min(MR, mc - ib);
-            const cAddr = c + ((<usize>(i0 + ib) * n + j0 + jb) << 2);
-            microKernel(kc, ap + (<usize>(ib * kc) << 2), bo, cAddr, n, rows, cols, overwrite, tile);
-          }
-        }
-      }
+      blockRows(transA, m, n, k, a, c, j0, nc, p0, kc, !accumulate && p0 == 0, bp, scratch, 0, m);
     }
   }
 }
