@@ -1,0 +1,21 @@
+import { assertAlmostEquals, assertEquals, assertThrows } from "../../lib/testing/asserts.ts";
+import { meanStd, sweepFigures } from "./seeds.ts";
+
+Deno.test("seed sweep: mean and sample standard deviation per style", () => {
+  assertEquals(meanStd([0.5]), { mean: 0.5, std: 0 });
+  const { mean, std } = meanStd([0.9, 0.92, 0.94]);
+  assertAlmostEquals(mean, 0.92, 1e-12);
+  assertAlmostEquals(std, 0.02, 1e-12);
+  const runs = [0.9, 0.92, 0.94].map((a, i) => ({
+    keras_test_acc: a,
+    lightning_test_acc: 0.9,
+    keras_val_acc: 0.8 + i / 100,
+    lightning_val_acc: 0.8,
+  }));
+  const f = sweepFigures(runs);
+  assertAlmostEquals(f.keras_test_acc_mean3, 0.92, 1e-12);
+  assertAlmostEquals(f.keras_test_acc_std3, 0.02, 1e-12);
+  assertEquals(f.lightning_test_acc_std3, 0);
+  assertAlmostEquals(f.keras_val_acc_mean3, 0.81, 1e-12);
+  assertThrows(() => sweepFigures([{ keras_test_acc: 1 }]), Error, "no lightning_test_acc");
+});
