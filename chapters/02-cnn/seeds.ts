@@ -92,6 +92,10 @@ async function hasNice(): Promise<boolean> {
   }
 }
 
+async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
+  for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
+}
+
 async function runSeed(seed: number, rest: string[], logFile: string, nice: boolean) {
   const args = [
     "run",
@@ -111,12 +115,9 @@ async function runSeed(seed: number, rest: string[], logFile: string, nice: bool
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  await Promise.all([
-    child.stdout.pipeTo(log.writable, { preventClose: true }),
-    child.stderr.pipeTo(
-      new WritableStream({ write: (chunk) => log.write(chunk).then(() => {}) }),
-    ),
-  ]);
+  // Both streams into one file, chunk by chunk as they arrive.
+  const sink = () => new WritableStream<Uint8Array>({ write: (chunk) => writeAll(log, chunk) });
+  await Promise.all([child.stdout.pipeTo(sink()), child.stderr.pipeTo(sink())]);
   const status = await child.status;
   log.close();
   const minutes = ((performance.now() - started) / 60000).toFixed(1);
