@@ -310,8 +310,14 @@ export class Tensor {
     // ~10x slower. NaN stays NaN (as in PyTorch and tfjs), −∞ and −0 become 0.
     const input = this.data;
     const out = new Float32Array(input.length);
-    for (let i = 0; i < input.length; i++) {
-      out[i] = Math.max(input[i], 0); // unlike `v · [v > 0]`, which gives NaN for −∞
+    // On the float32 bits: clear negative numbers (sign bit set) to +0 unless they are NaN (all
+    // exponent bits set, a non-zero mantissa). Same values as `Math.max(x, 0)`, which V8 compiles
+    // with branches, ~3x faster.
+    const xb = new Int32Array(input.buffer, input.byteOffset, input.length);
+    const ob = new Int32Array(out.buffer);
+    for (let i = 0; i < xb.length; i++) {
+      const b = xb[i];
+      ob[i] = b & (~(b >> 31) | ((0x7f800000 - (b & 0x7fffffff)) >> 31));
     }
     return makeResult(out, this.shape, "relu", [this], (g) => {
       const dx = new Float32Array(g.length);
