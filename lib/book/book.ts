@@ -59,7 +59,11 @@ export interface ChapterSource {
   readmeTitle?: string;
 }
 
-/** Lists `chapters/NN-*` folders in order with their notebooks. */
+/**
+ * Lists `chapters/NN-*` folders in order, one entry per notebook (sorted by name): the first is
+ * the chapter's page `NN-name`, any other `NN-name-<notebook>` (e.g. `05-conv3d-face-mask`). A
+ * folder without a notebook yet is listed once, as coming.
+ */
 export async function discoverChapters(
   root = `${projectRoot()}/chapters`,
 ): Promise<ChapterSource[]> {
@@ -76,7 +80,16 @@ export async function discoverChapters(
     try {
       readmeTitle = (await Deno.readTextFile(`${dir}/README.md`)).match(/^#\s+(.+)$/m)?.[1]?.trim();
     } catch { /* no README */ }
-    out.push({ slug: e.name, notebook: nbs[0] && `${dir}/${nbs[0]}`, readmeTitle });
+    if (!nbs.length) out.push({ slug: e.name, readmeTitle });
+    nbs.forEach((nb, i) =>
+      out.push({
+        slug: i === 0
+          ? e.name
+          : `${e.name}-${nb.replace(/\.ipynb$/, "").replace(/[^a-z0-9]+/gi, "-")}`,
+        notebook: `${dir}/${nb}`,
+        readmeTitle: i === 0 ? readmeTitle : undefined,
+      })
+    );
   }
   return out.sort((a, b) => a.slug.localeCompare(b.slug));
 }
@@ -184,7 +197,7 @@ export async function planChapter(
   const name = basename(notebook);
   const kept = async (mode: "full" | "quick") => {
     const dir = recordDir(notebook, mode, options.root);
-    const run = await readRunRecord(dir);
+    const run = await readRunRecord(dir, name);
     if (!run?.success) return undefined;
     try {
       await Deno.stat(`${dir}/${name}`);
@@ -305,6 +318,7 @@ export async function buildBook(
         slug: src.slug,
         notebook: await readNotebook(file),
         notebookFile: file,
+        source: `${basename(dirname(src.notebook))}/${basename(src.notebook)}`,
         run,
       });
     }
@@ -318,12 +332,13 @@ export async function buildBook(
     const sourcesText = new Map<string, string>();
     for (const c of chapters) {
       const title = c.title ?? (c.notebook && notebookTitle(c.notebook)) ?? c.slug;
-      if (c.notebook) index.set(chapterRunsName(c.slug), { slug: c.slug, title });
+      if (c.notebook && !index.has(chapterRunsName(c.slug))) {
+        index.set(chapterRunsName(c.slug), { slug: c.slug, title });
+      }
       if (c.notebook) {
-        sourcesText.set(
-          chapterRunsName(c.slug),
-          c.notebook.cells.map((cell) => joinSource(cell.source)).join("\n"),
-        );
+        const key = chapterRunsName(c.slug);
+        const text = c.notebook.cells.map((cell) => joinSource(cell.source)).join("\n");
+        sourcesText.set(key, `${sourcesText.get(key) ?? ""}\n${text}`);
       }
     }
     const cards = await cardPages(root, runs, sourcesText);

@@ -3,7 +3,8 @@
  *
  * A kernel run of `chapters/01-autograd/autograd.ipynb` keeps
  * `runs/chapter1/notebook/autograd.ipynb` (quick mode: `runs/chapter1/quick/notebook/`) and
- * `run.json` beside it: date, mode, commit, how long it took, and the chapter's source hash.
+ * `autograd.run.json` beside it: date, mode, commit, how long it took, and the chapter's source
+ * hash.
  * `deno task book` publishes that notebook instead of re-executing the chapter while the hash
  * still matches the chapter's sources.
  *
@@ -14,7 +15,7 @@ import { basename, dirname } from "node:path";
 import { projectRoot } from "../data/assets.ts";
 import { joinSource, readNotebook } from "./notebook.ts";
 
-/** Which run produced an executed notebook (`run.json`). */
+/** Which run produced an executed notebook (`<notebook>.run.json`). */
 export interface RunRecord {
   /** ISO date the execution finished. */
   date: string;
@@ -38,7 +39,7 @@ export function chapterRunsName(slug: string): string {
   return m ? `chapter${Number(m[1])}` : slug;
 }
 
-/** Where a chapter's executed notebook and its `run.json` are kept. */
+/** Where a chapter's executed notebooks and their `.run.json` records are kept. */
 export function recordDir(notebookPath: string, mode: "full" | "quick", root = projectRoot()) {
   const slug = basename(dirname(notebookPath));
   const base = `${root}/runs/${chapterRunsName(slug)}`;
@@ -90,10 +91,18 @@ export async function gitCommit(path = projectRoot()): Promise<string> {
   }
 }
 
-/** Reads `run.json` beside a kept notebook; undefined when absent or unreadable. */
-export async function readRunRecord(dir: string): Promise<RunRecord | undefined> {
+/** The record file of a kept notebook: `autograd.ipynb` → `autograd.run.json`. */
+export function recordFile(dir: string, notebookName: string): string {
+  return `${dir}/${notebookName.replace(/\.ipynb$/, "")}.run.json`;
+}
+
+/** Reads the record beside a kept notebook; undefined when absent or unreadable. */
+export async function readRunRecord(
+  dir: string,
+  notebookName: string,
+): Promise<RunRecord | undefined> {
   try {
-    const r = JSON.parse(await Deno.readTextFile(`${dir}/run.json`)) as RunRecord;
+    const r = JSON.parse(await Deno.readTextFile(recordFile(dir, notebookName))) as RunRecord;
     return typeof r.sourceHash === "string" && typeof r.date === "string" ? r : undefined;
   } catch {
     return undefined;
@@ -113,9 +122,10 @@ export async function keepExecuted(
   await Deno.mkdir(dir, { recursive: true });
   const target = `${dir}/${name}`;
   await Deno.copyFile(executed, `${target}.tmp`);
-  await Deno.writeTextFile(`${dir}/run.json.tmp`, JSON.stringify(record, null, 2) + "\n");
+  const rec = recordFile(dir, name);
+  await Deno.writeTextFile(`${rec}.tmp`, JSON.stringify(record, null, 2) + "\n");
   await Deno.rename(`${target}.tmp`, target);
-  await Deno.rename(`${dir}/run.json.tmp`, `${dir}/run.json`);
+  await Deno.rename(`${rec}.tmp`, rec);
   return target;
 }
 

@@ -1,7 +1,7 @@
 // The kept executed notebooks: which chapters `deno task book` publishes as they are and which it
 // re-executes. No Jupyter needed.
 import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
-import { planChapter } from "./book.ts";
+import { discoverChapters, planChapter } from "./book.ts";
 import {
   chapterRunsName,
   chapterSourceHash,
@@ -58,7 +58,10 @@ Deno.test("book plan: reuse the kept full run until the chapter's sources change
     };
     const kept = await keepExecuted(executed, recordDir(nb, "full", root), "demo.ipynb", record);
     assertEquals(kept, `${root}/runs/chapter1/notebook/demo.ipynb`);
-    assertEquals((await readRunRecord(`${root}/runs/chapter1/notebook`))?.commit, "abc1234");
+    assertEquals(
+      (await readRunRecord(`${root}/runs/chapter1/notebook`, "demo.ipynb"))?.commit,
+      "abc1234",
+    );
 
     const reuse = await planChapter(nb, { root });
     assertEquals(reuse.execute, false);
@@ -96,4 +99,25 @@ Deno.test("runBanner marks quick-mode pages and offers the notebook", () => {
   assertMatch(html, /Quick-mode run/);
   assertMatch(html, /href="notebooks\/01-demo.ipynb" download/);
   assertMatch(runBanner(undefined), /not executed/);
+});
+
+Deno.test("discoverChapters: one page per notebook, the first named after its folder", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/05-volumes`);
+    await Deno.mkdir(`${root}/06-later`);
+    await Deno.mkdir(`${root}/notes`);
+    await Deno.writeTextFile(`${root}/05-volumes/face_mask.ipynb`, notebook("1"));
+    await Deno.writeTextFile(`${root}/05-volumes/conv3d.ipynb`, notebook("1"));
+    await Deno.writeTextFile(`${root}/05-volumes/README.md`, "# Chapter 5\n");
+    const found = await discoverChapters(root);
+    assertEquals(found.map((c) => [c.slug, c.notebook?.replace(root, "")]), [
+      ["05-volumes", "/05-volumes/conv3d.ipynb"],
+      ["05-volumes-face-mask", "/05-volumes/face_mask.ipynb"],
+      ["06-later", undefined],
+    ]);
+    assertEquals(found[0].readmeTitle, "Chapter 5");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

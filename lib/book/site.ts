@@ -26,6 +26,8 @@ export interface Chapter {
   notebookFile?: string;
   /** The run that produced the notebook's outputs (shown on the page). */
   run?: RunRecord;
+  /** The notebook as `folder/file.ipynb` (how other chapters link to it). */
+  source?: string;
   /** Pages published with the chapter (dataset and model cards): `[href, label]`. */
   cards?: [string, string][];
 }
@@ -110,8 +112,14 @@ export function notebookTitle(nb: Notebook): string | undefined {
 function hrefForNotebookLink(chapters: Chapter[]): (href: string) => string {
   return (href) => {
     if (/^(?:[a-z][a-z0-9+.-]*:|#|\/\/)/i.test(href)) return href;
-    const m = href.match(/^(?:\.\.\/)?([^/]+)\/[^/]+\.ipynb(#.*)?$/);
-    if (m && chapters.some((c) => c.slug === m[1])) return `${m[1]}.html${m[2] ?? ""}`;
+    const m = href.match(/^(?:\.\.\/|\.\/)?(?:([^/]+)\/)?([^/]+\.ipynb)(#.*)?$/);
+    if (m) {
+      // `../05-conv3d/face_mask.ipynb`, or `face_mask.ipynb` beside the linking notebook.
+      const target = chapters.find((c) =>
+        c.source === `${m[1] ?? c.source?.split("/")[0]}/${m[2]}` || (!c.source && c.slug === m[1])
+      );
+      if (target) return `${target.slug}.html${m[3] ?? ""}`;
+    }
     return "";
   };
 }
