@@ -360,9 +360,14 @@ export async function cardPages(
       }
       parts.push(`</ul>`);
       const meta = ((await readJson(`${abs}/model.json`)) as
-        | { userDefinedMetadata?: { classes?: unknown; imageSize?: unknown } }
+        | { userDefinedMetadata?: { classes?: unknown; imageSize?: unknown; margin?: unknown } }
         | undefined)?.userDefinedMetadata;
-      if (Array.isArray(meta?.classes) && typeof meta?.imageSize === "number") {
+      // Whole-image classifiers get the demo; a face-crop model (chapter 5's mask classifier,
+      // `margin` in its metadata) needs a face detector first, which the page does not run.
+      if (
+        Array.isArray(meta?.classes) && typeof meta?.imageSize === "number" &&
+        meta?.margin === undefined
+      ) {
         bundles.set(CLASSIFIER_BUNDLE, { entry: CLASSIFIER_ENTRY });
         parts.splice(quick ? 2 : 1, 0, classifierDemoHtml(`${name}/model.json`));
       }
