@@ -25,3 +25,4 @@ export {
 } from "./contrastive.ts";
 export { linearHead, TransferModule, type TransferPhase } from "./finetune.ts";
 export { pretrainSimclr, projectionHead, type SimclrSettings } from "./simclr.ts";
+export { pca } from "./pca.ts";
