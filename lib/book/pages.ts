@@ -154,6 +154,37 @@ export function resultsPage(runs: ChapterRuns[], chapters: ChapterIndex): ExtraP
   if (!runs.length) {
     parts.push(`<p>No runs yet: run a chapter (<code>deno task chapter1</code>).</p>`);
   }
+  // Across chapters: every test accuracy any run recorded, full runs first.
+  const rows: string[] = [];
+  for (const mode of ["full", "quick"] as const) {
+    for (const r of runs) {
+      const ch = chapters.get(r.name);
+      const chapterCell = ch
+        ? `<a href="${ch.slug}.html">${escapeXml(r.name)}</a>`
+        : escapeXml(r.name);
+      for (const m of r.metrics.filter((m) => m.mode === mode)) {
+        const figures = scalarFigures(m.data);
+        for (const [k, v] of figures) {
+          if (!/(^|\.)test_accuracy$/.test(k)) continue;
+          const seconds = figures.find(([s]) => s === k.replace(/test_accuracy$/, "train_seconds"));
+          const model = k.includes(".") ? ` ${escapeXml(k.split(".")[0])}` : "";
+          rows.push(
+            `<tr class="${mode}"><td>${chapterCell}</td>` +
+              `<td><code>${escapeXml(dirname(m.path))}</code>${model}</td><td>${mode}</td>` +
+              `<td class="num">${(100 * Number(v)).toFixed(2)}%</td>` +
+              `<td class="num">${seconds?.[1] ?? ""}</td></tr>`,
+          );
+        }
+      }
+    }
+  }
+  if (rows.length) {
+    parts.push(
+      `<h2 id="test-accuracy">Test accuracy across the book</h2><table class="results"><thead><tr>` +
+        `<th>chapter</th><th>run</th><th>mode</th><th>test accuracy</th><th>train seconds</th>` +
+        `</tr></thead><tbody>${rows.join("")}</tbody></table>`,
+    );
+  }
   for (const r of runs) {
     const ch = chapters.get(r.name);
     const title = ch ? `<a href="${ch.slug}.html">${escapeXml(ch.title)}</a>` : escapeXml(r.name);

@@ -100,6 +100,8 @@ Deno.test("book site: results and cards generated from the run files, linked fro
     assertMatch(results, /href="01-first.html">First<\/a>/);
     assertMatch(results, /mlp.test_accuracy: 0.9812/);
     assertMatch(results, /dataset: toy-v1; test_accuracy: 0.8750/);
+    assertMatch(results, /<code>chapter1<\/code> mlp<\/td><td>full<\/td><td class="num">98.12%/);
+    assertMatch(results, /<code>chapter2\/keras<\/code><\/td><td>full<\/td><td class="num">87.50%/);
     const second = await read("02-second.html");
     assertMatch(second, /href="datasets\/toy-v1.html">Dataset card: toy-v1/);
     assertMatch(second, /href="models\/chapter2-model.html">Model card: model/);
