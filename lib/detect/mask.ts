@@ -59,7 +59,7 @@ export interface MaskDetectorOptions extends DetectOptions {
 
 /** BlazeFace plus a mask classifier. */
 export class MaskDetector {
-  /** Wraps a loaded face detector and a classifier taking `[N, size, size, 3]` in [0, 1]. */
+  /** Wraps a face detector and a classifier of `[N, size, size, 3]` in [0, 1] → class logits. */
   constructor(
     readonly faces: BlazeFace,
     readonly classifier: tf.LayersModel,
@@ -83,7 +83,8 @@ export class MaskDetector {
         (c.x + c.width - 1) / (image.width - 1),
       ]);
       const patches = tf.image.cropAndResize(img, norm, crops.map(() => 0), [size, size]);
-      return this.classifier.predict(patches) as tf.Tensor2D;
+      // The classifier returns logits (as every model in lib/models does).
+      return tf.softmax(this.classifier.predict(patches) as tf.Tensor2D);
     });
     const p = await probs.array();
     probs.dispose();

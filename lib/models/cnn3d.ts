@@ -2,7 +2,8 @@
  * Chapter 5's volume classifier: a small 3-D CNN for `D×H×W×C` voxel grids.
  *
  * Blocks of conv 3×3×3 → batch norm → ReLU, each but the last followed by 2×2×2 max pooling, then
- * global average pooling, dropout and a softmax layer. tfjs's `batchNormalization` layer refuses
+ * global average pooling, dropout and a dense layer of class logits (like every model in
+ * `lib/models`: the losses take their log-softmax, prediction applies the softmax). tfjs's `batchNormalization` layer refuses
  * 5-D input, so each batch norm is wrapped in two reshapes: `[B, D, H, W, C]` → `[B, D·H, W, C]`
  * → normalize over the channel axis → back. The statistics are per channel over batch and all
  * three spatial axes either way, exactly what Keras's `BatchNormalization` computes on 5-D input.
@@ -16,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 export interface Cnn3dOptions {
   /** Input shape without the batch axis, `[D, H, W, C]`. */
   inputShape: [number, number, number, number];
-  /** Number of classes; the model outputs their softmax probabilities. */
+  /** Number of classes; the model outputs one logit per class. */
   numClasses: number;
   /** Filters per conv block (default `[16, 32, 64]`). */
   filters?: number[];
@@ -49,7 +50,7 @@ export function batchNorm3d(
     .apply(bn) as tf.SymbolicTensor;
 }
 
-/** Builds the 3-D CNN (functional API): voxel grids → class probabilities. */
+/** Builds the 3-D CNN (functional API): voxel grids → class logits. */
 export function cnn3d(opts: Cnn3dOptions): tf.LayersModel {
   const filters = opts.filters ?? [16, 32, 64];
   const useBn = opts.batchNorm ?? true;
@@ -84,9 +85,8 @@ export function cnn3d(opts: Cnn3dOptions): tf.LayersModel {
   ) as tf.SymbolicTensor;
   const out = tf.layers.dense({
     units: opts.numClasses,
-    activation: "softmax",
     kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 99 }),
-    name: "probs",
+    name: "logits",
   }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: opts.name ?? "cnn3d" });
 }

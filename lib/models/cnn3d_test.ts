@@ -20,8 +20,8 @@ Deno.test("cnn3d: shapes, parameter count of the 16-32-64 recipe, equal seeds eq
   assertEquals(m.outputs[0].shape, [null, 2]);
   // conv 27·(1·16 + 16·32 + 32·64) + BN 4·(16+32+64) + dense 64·2+2
   assertEquals(m.countParams(), 27 * (16 + 512 + 2048) + 4 * 112 + 130);
-  const p = m.predict(tf.zeros([2, 8, 8, 8, 1])) as tf.Tensor;
-  assertAlmostEquals(tf.sum(p).dataSync()[0], 2, 1e-5);
+  const logits = m.predict(tf.zeros([2, 8, 8, 8, 1])) as tf.Tensor;
+  assertEquals(logits.shape, [2, 2]);
   const again = cnn3d({ inputShape: [8, 8, 8, 1], numClasses: 2, seed: 3 });
   assertEquals(again.getWeights()[0].dataSync(), m.getWeights()[0].dataSync());
 });

@@ -12,8 +12,9 @@ import { rocAuc } from "./roc.ts";
 /** Result of {@link evaluateClassifier}: the shared scores (`lib/common/evaluation.ts`) and more. */
 export interface Evaluation extends Scores {
   /**
-   * With `numClasses: 2`: the scores of class 1 (the predictions' second column), in dataset
-   * order, and their ROC AUC (NaN when only one class occurs).
+   * With `numClasses: 2`: the probability of class 1 (the softmax of the predicted logits, as the
+   * models in `lib/models` output logits), in dataset order, and their ROC AUC (NaN when only one
+   * class occurs).
    */
   binary?: { scores: Float32Array; auc: number };
 }
@@ -48,7 +49,8 @@ export async function evaluateClassifier(
       scores.add(n, lossValue, batchTruth, await argmaxRows(pred));
       if (opts.numClasses === 2) {
         const p = (await pred.data()) as Float32Array;
-        for (let r = 0; r < n; r++) positive.push(p[2 * r + 1]);
+        // softmax([l0, l1])[1] = 1 / (1 + e^(l0 - l1))
+        for (let r = 0; r < n; r++) positive.push(1 / (1 + Math.exp(p[2 * r] - p[2 * r + 1])));
         truth.push(...batchTruth);
       }
     } else {
