@@ -4,7 +4,7 @@
  * and writes `<out>/<name>.annotated.png` (boxes, labels, confidences) and `<out>/<name>.json`.
  *
  * ```sh
- * deno task chapter5                                  # trains and saves the classifier first
+ * deno task chapter5-mask                             # trains and saves the classifier first
  * deno task detect-mask photo.jpg group.png --out runs/masks
  * deno task detect-mask --model=runs/chapter5/mask-model --min-score=0.7 photo.jpg
  * ```
@@ -25,6 +25,9 @@ import {
   readRgb,
 } from "../../lib/detect/mod.ts";
 import { fileIO, useWasm } from "../../lib/tfjs/mod.ts";
+// Register the custom layers chapter models may use, so that saved models load back.
+import "../../lib/tfjs/gem_pool.ts";
+import "../../lib/tfjs/seeded_dropout.ts";
 
 /** Where `deno task chapter5` saves the mask classifier. */
 export const DEFAULT_MASK_MODEL = runsDir("chapter5", "mask-model");
