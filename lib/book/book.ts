@@ -284,6 +284,7 @@ export async function buildBook(
           seconds: Math.round(seconds * 10) / 10,
           sourceHash: await chapterSourceHash(src.notebook),
           success: r.success,
+          runner: "kernel",
         };
         if (r.success) {
           passed++;

@@ -15,6 +15,7 @@
  * | `pages.ts` | pages generated from run and dataset files: Results, run the book, dataset and model cards (with the live classifier), the engine demo |
  * | `search.ts` | the prebuilt search index and its in-page ranking |
  * | `demos/` | browser entry points bundled by the site (`deno bundle`): the classifier and engine demos |
+ * | `recorder.ts` | records a script run's outputs per cell, so `deno task chapterN` keeps an executed notebook too |
  * | `record.ts` | the executed notebook a chapter's last kernel run keeps beside its results, and its `run.json` |
  * | `jupyter_shim.ts` | `Deno.jupyter` degraded to text and files in script runs |
  *
@@ -140,3 +141,4 @@ export {
   runTheBookPage,
 } from "./pages.ts";
 export { htmlText, searchEntries, searchIndexScript } from "./search.ts";
+export { CELL_MARKER, DISPLAY_SINK, OutputRecorder, resolveCarriageReturns } from "./recorder.ts";

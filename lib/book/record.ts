@@ -29,6 +29,8 @@ export interface RunRecord {
   sourceHash: string;
   /** Whether every cell ran without error. */
   success: boolean;
+  /** What ran it: the Deno Jupyter kernel (`deno task book`) or the script runner (`deno task chapterN`). */
+  runner?: "kernel" | "script";
   /** Set when published: the chapter's sources changed since this run (not stored). */
   stale?: boolean;
 }
@@ -132,5 +134,6 @@ export async function keepExecuted(
 /** One line saying which run produced a page, e.g. `full run of 2026-11-29 21:03 UTC, commit abc1234, 1520 s`. */
 export function describeRun(r: RunRecord): string {
   const when = r.date.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, " UTC");
-  return `${r.mode} run of ${when}, commit ${r.commit}, ${Math.round(r.seconds)} s`;
+  const by = r.runner === "script" ? " (as a script)" : "";
+  return `${r.mode} run${by} of ${when}, commit ${r.commit}, ${Math.round(r.seconds)} s`;
 }

@@ -21,6 +21,8 @@ import { basename, dirname, relative, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { projectRoot } from "../data/assets.ts";
 import { readNotebook } from "./notebook.ts";
+import { OutputRecorder } from "./recorder.ts";
+import { chapterSourceHash, gitCommit, keepExecuted, recordDir, type RunRecord } from "./record.ts";
 import {
   bareLastValues,
   findRedeclarations,
@@ -60,7 +62,11 @@ export async function buildNotebookScript(
   const shim = fromFileUrl(new URL("./jupyter_shim.ts", import.meta.url));
   let spec = relative(dirname(abs), shim);
   if (!spec.startsWith(".")) spec = `./${spec}`;
-  const script = notebookToScript(nb, { shimSpecifier: spec, name: basename(abs) });
+  const script = notebookToScript(nb, {
+    shimSpecifier: spec,
+    name: basename(abs),
+    cellMarkers: true,
+  });
   return { script, modulePath: scriptPathFor(abs), name };
 }
 
@@ -154,16 +160,32 @@ export async function runNotebookScript(
       Deno.exit(1);
     };
     globalThis.addEventListener("unhandledrejection", onRejection);
+    const mode = args.includes("--quick") || Deno.env.get("BOOK_QUICK") === "1" ? "quick" : "full";
+    const sourceHash = await chapterSourceHash(resolve(notebookPath));
+    const started = performance.now();
+    const recorder = new OutputRecorder();
+    recorder.install();
     Deno.chdir(dirname(modulePath));
     try {
       await import(`file://${modulePath}`);
     } catch (e) {
+      recorder.uninstall();
       log(`Error in ${name}:\n${describe(e, script, paths, name)}`);
       return 1;
     } finally {
+      recorder.uninstall();
       Deno.chdir(cwd);
       globalThis.removeEventListener("unhandledrejection", onRejection);
     }
+    await keepScriptRun(notebookPath, recorder, {
+      date: new Date().toISOString(),
+      mode,
+      commit: await gitCommit(dirname(resolve(notebookPath))),
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+      sourceHash,
+      success: true,
+      runner: "script",
+    }, log);
     return 0;
   } finally {
     globalThis.removeEventListener("unload", onUnload);
@@ -171,6 +193,36 @@ export async function runNotebookScript(
       Deno.removeSignalListener("SIGINT", onSigint);
     } catch { /* not added */ }
     cleanup();
+  }
+}
+
+/**
+ * Keeps the executed notebook of a successful script run beside its results (what `deno task
+ * book` publishes). A failure to save is reported, never fatal: the chapter itself succeeded.
+ */
+async function keepScriptRun(
+  notebookPath: string,
+  recorder: OutputRecorder,
+  record: RunRecord,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    const abs = resolve(notebookPath);
+    const executed = recorder.apply(await readNotebook(abs));
+    const tmp = await Deno.makeTempFile({ suffix: ".ipynb" });
+    try {
+      await Deno.writeTextFile(tmp, JSON.stringify(executed, null, 1) + "\n");
+      const kept = await keepExecuted(tmp, recordDir(abs, record.mode), basename(abs), record);
+      log(
+        `executed notebook kept: ${
+          relative(projectRoot(), kept)
+        } (what \`deno task book\` publishes)`,
+      );
+    } finally {
+      await Deno.remove(tmp).catch(() => {});
+    }
+  } catch (e) {
+    log(`warning: could not keep the executed notebook: ${(e as Error).message}`);
   }
 }
 

@@ -12,6 +12,7 @@
  * @module
  */
 import { type Cell, cellTags, joinSource, type Notebook } from "./notebook.ts";
+import { CELL_MARKER } from "./recorder.ts";
 
 /** Where one cell's source sits in the generated module. */
 export interface CellSpan {
@@ -42,6 +43,8 @@ export interface ScriptOptions {
   shimSpecifier?: string;
   /** Notebook name for the header comment. */
   name?: string;
+  /** Call the recorder's cell marker where each cell starts (see `recorder.ts`). */
+  cellMarkers?: boolean;
 }
 
 /** The first non-blank line of a cell, trimmed to 60 characters. */
@@ -68,7 +71,15 @@ export function notebookToScript(nb: Notebook, options: ScriptOptions = {}): Not
     if (usesJupyter && options.shimSpecifier) {
       src = src.replace(/\bDeno\s*\.\s*jupyter\b/g, "__bookJupyter");
     }
-    out.push(`// ---- cell ${i + 1} ----`);
+    // With cell markers, the same line also tells a recording runner (recorder.ts) where cell
+    // i + 1 starts; `;` first, so the previous cell's last line cannot swallow it.
+    out.push(
+      options.cellMarkers
+        ? `;(globalThis as { ${CELL_MARKER}?: (n: number) => void }).${CELL_MARKER}?.(${
+          i + 1
+        }); // ---- cell ${i + 1} ----`
+        : `// ---- cell ${i + 1} ----`,
+    );
     const firstLine = out.length + 1;
     const lines = src.split("\n");
     out.push(...lines);

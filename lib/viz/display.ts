@@ -15,6 +15,9 @@ import { dirname, relative, resolve } from "node:path";
 import { figureDir } from "./paths.ts";
 import { projectRoot } from "../data/assets.ts";
 
+/** Same symbol as `lib/book/recorder.ts`'s `DISPLAY_SINK` (viz does not import book). */
+const DISPLAY_SINK = Symbol.for("deep-learning-in-deno/display-sink");
+
 /** True when running inside the Deno Jupyter kernel (`Deno.jupyter` is usable). */
 export function inJupyter(): boolean {
   try {
@@ -80,6 +83,13 @@ export async function show(fig: Showable, options: ShowOptions = {}): Promise<vo
     if (options.file) await saveFigure(fig, options.file);
     return;
   }
+  // A script run recording its executed notebook (lib/book/recorder.ts) keeps the figure inline;
+  // the path line printed below is then not kept as text.
+  const sink = (globalThis as Record<symbol, unknown>)[DISPLAY_SINK];
+  if (typeof sink === "function") {
+    const { data, metadata } = await fig.mediaBundle();
+    sink(data, metadata, !options.quiet);
+  }
   const file = await saveFigure(fig, options.file ?? defaultFigureFile(fig));
   if (!options.quiet) {
     console.log(`[figure] ${fig.title ? `${fig.title}: ` : ""}${printable(file)}`);
@@ -96,6 +106,9 @@ export async function displayMedia(data: MediaBundle, metadata: MediaBundle = {}
     await Deno.jupyter.broadcast("display_data", { data, metadata, transient: {} });
     return;
   }
+  // A script run recording its executed notebook (lib/book/recorder.ts) keeps the bundle itself.
+  const sink = (globalThis as Record<symbol, unknown>)[DISPLAY_SINK];
+  if (typeof sink === "function") sink(data, metadata, true); // each branch below prints a line
   for (const [mime, ext] of [["image/png", "png"], ["image/jpeg", "jpg"], ["image/gif", "gif"]]) {
     const b64 = data[mime];
     if (typeof b64 === "string") {
