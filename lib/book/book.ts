@@ -12,6 +12,8 @@
  * - `--quick`: every chapter is executed in quick mode (`BOOK_QUICK=1`), as tests and CI do; the
  *   result is kept in `runs/chapterN/quick/notebook/` and its pages are marked quick.
  * - `--force`: re-execute every chapter.
+ * - `--browser` / `--no-browser`: check the built site in headless Chromium (pages, demos, no
+ *   request leaving localhost; `smoke.ts`); on by default with `--quick`.
  * - `--no-execute`: publish the latest kept run of each chapter (marked stale when its sources
  *   changed since), else the notebook's stored outputs.
  * - `--base /book/`: the URL path the site will be served from (only the 404 page needs it).
@@ -26,7 +28,9 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import { projectRoot } from "../data/assets.ts";
-import { executeNotebook, kernelspecProblem } from "./execute.ts";
+import { executeNotebook, inCI, kernelspecProblem } from "./execute.ts";
+import { chromiumPath } from "./browser.ts";
+import { smokeTestSite } from "./smoke.ts";
 import {
   chapterRunsName,
   chapterSourceHash,
@@ -170,6 +174,8 @@ export interface BuildBookOptions {
   root?: string;
   /** URL path the site will be served from (default `/`; the 404 page needs it). */
   basePath?: string;
+  /** Check the built site in headless Chromium (default: in quick mode, i.e. `test:book`). */
+  browser?: boolean;
 }
 
 /** What to publish for one chapter notebook, and whether it must be executed first. */
@@ -380,6 +386,29 @@ export async function buildBook(
       passed++;
       console.log(`ok    site built in ${outDir} (${chapters.length} chapters)`);
     }
+    if (options.browser ?? options.quick ?? false) {
+      const chromium = chromiumPath();
+      if (!chromium) {
+        const say = inCI() ? "FAIL " : "skip ";
+        console.log(
+          `${say} browser check of the site: chromium not found (apt-get install chromium)`,
+        );
+        if (inCI()) failed++;
+      } else {
+        const t0 = performance.now();
+        const found = await smokeTestSite(outDir, chromium);
+        const secs = ((performance.now() - t0) / 1000).toFixed(0);
+        if (found.length) {
+          failed++;
+          for (const p of found) console.log(`FAIL  browser: ${p}`);
+        } else {
+          passed++;
+          console.log(
+            `ok    every page and demo works in Chromium, nothing left localhost (${secs} s)`,
+          );
+        }
+      }
+    }
     return { passed, failed, outDir };
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
@@ -394,6 +423,8 @@ export async function main(argv: string[]): Promise<number> {
     if (a === "--quick") opts.quick = true;
     else if (a === "--no-execute") opts.execute = false;
     else if (a === "--force") opts.force = true;
+    else if (a === "--no-browser") opts.browser = false;
+    else if (a === "--browser") opts.browser = true;
     else if (a === "--base") opts.basePath = argv[++i];
     else if (a === "--out") opts.outDir = resolve(argv[++i]);
     else if (a === "--timeout") opts.timeout = Number(argv[++i]);

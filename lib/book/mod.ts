@@ -16,6 +16,7 @@
  * | `search.ts` | the prebuilt search index and its in-page ranking |
  * | `demos/` | browser entry points bundled by the site (`deno bundle`): the classifier and engine demos |
  * | `recorder.ts` | records a script run's outputs per cell, so `deno task chapterN` keeps an executed notebook too |
+ * | `smoke.ts` | the built site in headless Chromium (every page, the demos, no request leaving localhost), run by `test:book` |
  * | `record.ts` | the executed notebook a chapter's last kernel run keeps beside its results, and its `run.json` |
  * | `jupyter_shim.ts` | `Deno.jupyter` degraded to text and files in script runs |
  *
@@ -142,3 +143,4 @@ export {
 } from "./pages.ts";
 export { htmlText, searchEntries, searchIndexScript } from "./search.ts";
 export { CELL_MARKER, DISPLAY_SINK, OutputRecorder, resolveCarriageReturns } from "./recorder.ts";
+export { smokeTestSite } from "./smoke.ts";
