@@ -30,9 +30,16 @@ export interface SqueezeNetOptions {
   channels?: number;
   /** Multiplies every convolution's filter count except the classifier's (default 1). */
   widthMultiplier?: number;
+  /**
+   * Batch normalization after every convolution but the classifier's (default false: torchvision
+   * has none; the convolutions then have no bias). Not the reference architecture (BN adds 4
+   * weights per channel), but from scratch with Adam on small data only this version trains:
+   * without it the activations blow up within a few steps and the softmax saturates (chapter 4).
+   */
+  batchNorm?: boolean;
   /** Dropout rate before the classifier convolution (default 0.5, as torchvision). */
   dropout?: number;
-  /** End with a softmax layer (default true; false leaves the ReLU'd, pooled class scores). */
+  /** End with a softmax layer (default true; false leaves the pooled class scores). */
   softmax?: boolean;
   /** Seed of the weight initializers (default 1). */
   seed?: number;
@@ -111,15 +118,22 @@ export function fireModule(
   spec: FireSpec,
   name: string,
   init: Init = () => tf.initializers.heNormal({}),
+  batchNorm = false,
 ): tf.SymbolicTensor {
   const conv = (input: tf.SymbolicTensor, filters: number, kernel: number, suffix: string) => {
-    const c = tf.layers.conv2d({
+    let c = tf.layers.conv2d({
       filters,
       kernelSize: kernel,
       padding: "same",
+      useBias: !batchNorm,
       kernelInitializer: init(),
       name: `${name}_${suffix}`,
     }).apply(input) as tf.SymbolicTensor;
+    if (batchNorm) {
+      c = tf.layers.batchNormalization({ name: `${name}_${suffix}_bn` }).apply(
+        c,
+      ) as tf.SymbolicTensor;
+    }
     return tf.layers.reLU({ name: `${name}_${suffix}_relu` }).apply(c) as tf.SymbolicTensor;
   };
   const s = conv(x, spec.squeeze, 1, "squeeze1x1");
@@ -167,14 +181,19 @@ export function squeezeNet(opts: SqueezeNetOptions = {}): tf.LayersModel {
   const f = (n: number) => scaleFilters(n, alpha);
 
   const input = tf.input({ shape: [size, size, opts.channels ?? 3], name: "image" });
+  const batchNorm = opts.batchNorm ?? false;
   let h = tf.layers.conv2d({
     filters: f(layout.stem.filters),
     kernelSize: layout.stem.kernel,
     strides: 2,
     padding: "valid",
+    useBias: !batchNorm,
     kernelInitializer: init(),
     name: "conv1",
   }).apply(input) as tf.SymbolicTensor;
+  if (batchNorm) {
+    h = tf.layers.batchNormalization({ name: "conv1_bn" }).apply(h) as tf.SymbolicTensor;
+  }
   h = tf.layers.reLU({ name: "conv1_relu" }).apply(h) as tf.SymbolicTensor;
   for (const step of layout.steps) {
     if ("pool" in step) {
@@ -186,6 +205,7 @@ export function squeezeNet(opts: SqueezeNetOptions = {}): tf.LayersModel {
         { squeeze: f(squeeze), expand1x1: f(expand1x1), expand3x3: f(expand3x3) },
         `fire${step.fire}`,
         init,
+        batchNorm,
       );
     }
   }

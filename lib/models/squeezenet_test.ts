@@ -119,6 +119,19 @@ Deno.test("squeezeNet: a CPU-sized variant predicts probabilities, seeded, and t
     )
   );
   assert(Object.keys(grads.grads).length === a.trainableWeights.length, "a gradient per weight");
+  // With batch norm: one BN per convolution but the classifier's, and no conv biases.
+  const bn = squeezeNet({ ...opts, batchNorm: true });
+  const bnLayers = bn.layers.filter((l) => l.getClassName() === "BatchNormalization");
+  assertEquals(bnLayers.length, 25);
+  const convs = bn.layers.filter((l) => l.getClassName() === "Conv2D");
+  const bnWeights = bnLayers.reduce((s, l) => s + l.countParams(), 0);
+  const convBiases = convs.filter((l) => l.name !== "conv10")
+    .reduce((s, l) => s + (l.getConfig().filters as number), 0);
+  assertEquals(bn.countParams(), a.countParams() - convBiases + bnWeights);
+  const pbn = bn.predict(x) as tf.Tensor;
+  assertEquals(pbn.shape, [2, 4]);
+  tf.dispose(pbn);
+  bn.dispose();
   tf.dispose([x, y, pa, pb, grads.value, ...Object.values(grads.grads)]);
   assertThrows(() => squeezeNet({ version: "2.0" as "1.0" }), Error, "unknown version");
   assertThrows(() => squeezeNet({ imageSize: 20 }), Error, "below the smallest");
