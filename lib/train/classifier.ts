@@ -45,7 +45,7 @@ import {
 } from "./lightning.ts";
 import { evaluateClassifier } from "./evaluate.ts";
 import { Monitor } from "./monitor.ts";
-import { meanSmoothedCrossEntropy, smoothedCrossEntropy } from "./losses.ts";
+import { smoothedCrossEntropy } from "./losses.ts";
 import { LearningRateSchedule, LearningRateScheduler, warmupCosine } from "./schedule.ts";
 
 /** Settings shared by {@link fitKeras} and {@link fitLightning}. */
@@ -102,6 +102,34 @@ function scheduleFor(s: FitSettings, stepsPerEpoch: number) {
   );
 }
 
+/**
+ * True when `model`'s output layer applies a softmax, i.e. it returns probabilities instead of the
+ * logits the losses here expect (Keras' stock architectures end that way).
+ */
+export function endsInSoftmax(model: tf.LayersModel): boolean {
+  const layer = model.outputs[0]?.sourceLayer;
+  return layer?.getConfig().activation === "softmax";
+}
+
+/**
+ * The loss on `model`'s outputs: label-smoothed cross-entropy on logits. A model that ends in a
+ * softmax gets the same loss on `log(p)` (which log-softmax leaves unchanged, since Σp = 1; p is
+ * clipped to 1e-7, so a saturated softmax passes little gradient), and a warning: return logits.
+ */
+function lossFor(
+  model: tf.LayersModel,
+  epsilon: number,
+  log: (line: string) => void,
+): (yTrue: tf.Tensor, out: tf.Tensor) => tf.Tensor {
+  const onLogits = smoothedCrossEntropy(epsilon);
+  if (!endsInSoftmax(model)) return onLogits;
+  log(
+    `warning: ${model.name} ends in a softmax; the loss takes log(clip(p)). Build it without ` +
+      "the final softmax (logits out) for a stable loss, and apply tf.softmax at prediction.",
+  );
+  return (yTrue, p) => tf.tidy(() => onLogits(yTrue, tf.log(tf.clipByValue(p, 1e-7, 1))));
+}
+
 function bestEpochOf(history: EpochLogs[], monitor: string): number {
   const best = new Monitor(monitor);
   for (const h of history) best.update(h.epoch, h);
@@ -131,7 +159,7 @@ export async function fitKeras(
   const steps = numBatches(train.x.shape[0], batchOpts);
   model.compile({
     optimizer: tf.train.adam(s.lr),
-    loss: smoothedCrossEntropy(s.labelSmoothing ?? 0.1),
+    loss: lossFor(model, s.labelSmoothing ?? 0.1, s.log ?? console.log),
     metrics: ["accuracy"],
   });
   const history: EpochLogs[] = [];
@@ -211,16 +239,22 @@ class ValAucCallback extends tf.Callback {
 export class ClassifierModule extends LayersModule {
   private lr: number;
   private epsilon: number;
+  private lossFn: (yTrue: tf.Tensor, out: tf.Tensor) => tf.Tensor;
 
   /**
-   * Wraps `model` (outputs class logits).
+   * Wraps `model` (outputs class logits; a softmax output is accepted with a warning, see
+   * {@link endsInSoftmax}).
    *
    * @param opts `lr`: Adam's initial learning rate; `labelSmoothing`: ε (default 0.1)
    */
-  constructor(model: tf.LayersModel, opts: { lr: number; labelSmoothing?: number }) {
+  constructor(
+    model: tf.LayersModel,
+    opts: { lr: number; labelSmoothing?: number; log?: (line: string) => void },
+  ) {
     super(model);
     this.lr = opts.lr;
     this.epsilon = opts.labelSmoothing ?? 0.1;
+    this.lossFn = lossFor(model, this.epsilon, opts.log ?? console.log);
   }
 
   /** Adam at the initial learning rate (a schedule callback changes it per step). */
@@ -230,7 +264,7 @@ export class ClassifierModule extends LayersModule {
 
   /** Label-smoothed cross-entropy of logits `pred` against one-hot `target`. */
   override loss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
-    return meanSmoothedCrossEntropy(target, pred, this.epsilon);
+    return tf.tidy(() => tf.mean(this.lossFn(target, pred)) as tf.Scalar);
   }
 
   /** Loss and training accuracy of one batch (dropout and batch norm in training mode). */
@@ -264,7 +298,7 @@ export async function fitLightning(
     throw new Error("fitLightning: opts.module must wrap the model it is given");
   }
   const module = opts.module ??
-    new ClassifierModule(model, { lr: s.lr, labelSmoothing: s.labelSmoothing });
+    new ClassifierModule(model, { lr: s.lr, labelSmoothing: s.labelSmoothing, log: s.log });
   const steps = numBatches(train.x.shape[0], {
     batchSize: s.batchSize,
     limit: s.limitBatches,

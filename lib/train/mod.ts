@@ -50,6 +50,7 @@ export { classCounts, imageTensors, stratifiedSubset } from "./image_data.ts";
 export { randomZoom, zoomBoxes, type ZoomOptions } from "./zoom.ts";
 export {
   ClassifierModule,
+  endsInSoftmax,
   fitKeras,
   fitLightning,
   type FitResult,

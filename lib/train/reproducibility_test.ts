@@ -3,13 +3,20 @@
  * styles (with dropout, GeM and flip + zoom augmentation, as chapter 2 trains), and nothing in the
  * loop draws from `Math.random`.
  */
+import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "../tfjs/backend.ts";
 import { cnnClassifier } from "../models/cnn_classifier.ts";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { blobDataset } from "./testdata/fixtures.ts";
 import { composeAugments, randomFlipLeftRight } from "./batches.ts";
 import { randomZoom } from "./zoom.ts";
-import { fitKeras, fitLightning, type FitResult, type FitSettings } from "./classifier.ts";
+import {
+  endsInSoftmax,
+  fitKeras,
+  fitLightning,
+  type FitResult,
+  type FitSettings,
+} from "./classifier.ts";
 
 await useWasm();
 
@@ -74,3 +81,38 @@ for (const [style, fit] of [["keras", fitKeras], ["lightning", fitLightning]] as
     );
   });
 }
+
+Deno.test("a softmax-output model still trains on the right loss, with a warning", async () => {
+  const logits = cnnClassifier({
+    numClasses: 3,
+    imageSize: 8,
+    channels: 1,
+    filters: [4],
+    dropout: 0,
+  });
+  const input = tf.input({ shape: [8, 8, 1] });
+  const probs = tf.model({
+    inputs: input,
+    outputs: tf.layers.activation({ activation: "softmax" }).apply(
+      logits.apply(input) as tf.SymbolicTensor,
+    ) as tf.SymbolicTensor,
+    name: "with_softmax",
+  });
+  assert(!endsInSoftmax(logits) && endsInSoftmax(probs));
+  for (const fit of [fitKeras, fitLightning]) {
+    const dir = await Deno.makeTempDir({ prefix: "softmax-" });
+    const lines: string[] = [];
+    try {
+      const r = await fit(probs, train, val, {
+        epochs: 4,
+        batchSize: 16,
+        lr: 0.02,
+        log: (l) => lines.push(l),
+      }, dir);
+      assert(lines.some((l) => l.includes("ends in a softmax")), "warning printed");
+      assert(r.history.at(-1)!.loss < r.history[0].loss, "the loss goes down");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
