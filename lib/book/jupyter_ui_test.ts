@@ -32,7 +32,7 @@ const missing = !chromium ? "chromium" : !version ? "jupyter-notebook" : kernel 
 const ignore = missing !== "" && !inCI();
 if (ignore) console.warn(`skipping the Jupyter UI test: ${missing}`);
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -52,7 +52,7 @@ Deno.test({
     const copyDir = `${root}/chapters/.jupyter-ui-test-${Deno.pid}`;
     await Deno.mkdir(copyDir, { recursive: true });
     await Deno.copyFile(`${root}/${CHAPTER}/${NOTEBOOK}`, `${copyDir}/${NOTEBOOK}`);
-    const port = await freePort();
+    const port = freePort();
     const token = crypto.randomUUID().replaceAll("-", "");
     const server = new Deno.Command(bookPython(), {
       args: [
