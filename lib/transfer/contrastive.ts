@@ -105,3 +105,29 @@ export function simclrAugment(
     return tf.clipByValue(v, 0, 1) as tf.Tensor4D;
   });
 }
+
+/**
+ * CLIP's zero-shot classifier: class probabilities `softmax(scale · Î Tᵀ)` of image embeddings
+ * `images` (`[N, d]`) against one text embedding per class `texts` (`[K, d]`; e.g. the mean of a
+ * few prompt embeddings), and the predicted class of each image. `scale` is CLIP's learned
+ * inverse temperature (100 for the released models).
+ */
+export function zeroShot(
+  images: tf.Tensor2D,
+  texts: tf.Tensor2D,
+  scale = 100,
+): { probs: tf.Tensor2D; predicted: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const logits = tf.mul(tf.matMul(l2Normalize(images), l2Normalize(texts), false, true), scale);
+    const probs = tf.softmax(logits) as tf.Tensor2D;
+    return { probs, predicted: tf.argMax(probs, 1) as tf.Tensor1D };
+  });
+}
+
+/** Prompt templates for zero-shot classification (a small ensemble, after CLIP's paper). */
+export const PROMPT_TEMPLATES = [
+  "a photo of a {}.",
+  "a photo of the {}.",
+  "a product photo of a {}.",
+  "a close-up photo of a {}.",
+];

@@ -20,9 +20,19 @@ export {
   infoNce,
   l2Normalize,
   ntXent,
+  PROMPT_TEMPLATES,
   simclrAugment,
   type SimclrAugmentOptions,
+  zeroShot,
 } from "./contrastive.ts";
 export { linearHead, TransferModule, type TransferPhase } from "./finetune.ts";
 export { pretrainSimclr, projectionHead, type SimclrSettings } from "./simclr.ts";
 export { pca } from "./pca.ts";
+export {
+  bytesToUnicode,
+  CLIP_CONTEXT,
+  CLIP_EOT,
+  CLIP_SOT,
+  ClipTokenizer,
+  loadClipTokenizer,
+} from "./clip_tokenizer.ts";
