@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { useWasm } from "../tfjs/backend.ts";
 import { fitLightning } from "../train/classifier.ts";
-import { linearHead, TransferModule } from "./finetune.ts";
+import { featureStats, linearHead, TransferModule } from "./finetune.ts";
 import { pretrainSimclr, projectionHead } from "./simclr.ts";
 
 await useWasm();
@@ -78,4 +78,16 @@ Deno.test("pretrainSimclr: runs seeded epochs and returns finite NT-Xent losses"
   assertEquals(a.length, 2);
   assert(a.every(Number.isFinite) && a[0] > 0, `losses ${a}`);
   assertEquals(a, b, "seeded: the same losses twice");
+});
+
+Deno.test("linearHead with stats standardizes its input with fixed, non-trainable weights", () => {
+  const x = tf.tensor2d([[1, 10], [3, 30], [5, 50]]);
+  const stats = featureStats(x);
+  assertEquals(Array.from(stats.mean), [3, 30]);
+  const head = linearHead({ inputDim: 2, numClasses: 2, dropout: 0, stats, seed: 1 });
+  const plain = linearHead({ inputDim: 2, numClasses: 2, dropout: 0, seed: 1 });
+  assertEquals(head.trainableWeights.length, 2, "dense kernel and bias only");
+  const z = tf.div(tf.sub(x, tf.tensor1d(stats.mean)), tf.tensor1d(stats.std));
+  const a = head.predict(x) as tf.Tensor, b = plain.predict(z) as tf.Tensor;
+  assert(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] < 1e-5, "head(x) = plain((x − μ)/σ)");
 });

@@ -25,7 +25,13 @@ export {
   type SimclrAugmentOptions,
   zeroShot,
 } from "./contrastive.ts";
-export { linearHead, TransferModule, type TransferPhase } from "./finetune.ts";
+export {
+  featureStats,
+  linearHead,
+  Standardize,
+  TransferModule,
+  type TransferPhase,
+} from "./finetune.ts";
 export { pretrainSimclr, projectionHead, type SimclrSettings } from "./simclr.ts";
 export { pca } from "./pca.ts";
 export {
