@@ -107,7 +107,8 @@ const variants = [
     epochs: 60,
   },
 ];
-for (const v of variants) {
+// `probe.ts 10 chapter` runs only the chapter's probe.
+for (const v of Deno.args[1] === "chapter" ? variants.slice(0, 1) : variants) {
   const train: TensorDataset = { x: pick(tr, v.dim), y: lab("train", 2) };
   const val: TensorDataset = { x: pick([va], v.dim), y: lab("val") };
   const test: TensorDataset = { x: pick([te], v.dim), y: lab("test") };
