@@ -150,13 +150,16 @@ Deno.test({
       const origin = `http://127.0.0.1:${server.addr.port}`;
       b = await openBrowser(chromium);
       const { page } = b;
+      // A click starts a navigation; wait until it lands on the expected page (then check it).
+      const clickAndWaitFor = async (selector: string, url: string) => {
+        await page.click(selector);
+        await page.waitForURL((u) => u.href === url, { timeout: 15_000 });
+        assertEquals(page.url(), url);
+      };
       await page.goto(`${origin}/book/`);
-      await page.click("header nav.site >> text=Results");
-      assertEquals(page.url(), `${origin}/book/results.html`);
-      await page.click("main >> text=Second");
-      assertEquals(page.url(), `${origin}/book/02-second.html`);
-      await page.click("text=Dataset card: toy-v1");
-      assertEquals(page.url(), `${origin}/book/datasets/toy-v1.html`);
+      await clickAndWaitFor("header nav.site >> text=Results", `${origin}/book/results.html`);
+      await clickAndWaitFor(`main a:text-is("Second")`, `${origin}/book/02-second.html`);
+      await clickAndWaitFor("text=Dataset card: toy-v1", `${origin}/book/datasets/toy-v1.html`);
       const sample = await page.$eval(
         "table.samples img",
         (i) => (i as HTMLImageElement).naturalWidth,
@@ -166,15 +169,13 @@ Deno.test({
       await page.fill("header input[name=q]", "zebrafish");
       await page.press("header input[name=q]", "Enter");
       await page.waitForURL(/\/book\/search.html\?q=zebrafish$/);
-      await page.click("#search-results a");
-      assertEquals(page.url(), `${origin}/book/01-first.html#gradients`);
+      await clickAndWaitFor("#search-results a", `${origin}/book/01-first.html#gradients`);
       // A missing page deep under the sub-path: the 404 page, styled, with working links.
       const resp = await page.goto(`${origin}/book/no/such/page.html`);
       assertEquals(resp?.status(), 404);
       assertEquals(await page.textContent("h1"), "Page not found");
       assertEquals(await page.$eval("header.top", (e) => getComputedStyle(e).display), "flex");
-      await page.click("main >> text=contents");
-      assertEquals(page.url(), `${origin}/book/index.html`);
+      await clickAndWaitFor("main >> text=contents", `${origin}/book/index.html`);
       assertEquals(requestsLeaving(b.requests, `${origin}/book/`), [], "requests outside /book/");
       assertEquals(b.console.filter((m) => m.startsWith("exception")), []);
     } finally {
