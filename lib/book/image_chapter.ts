@@ -18,7 +18,7 @@
  * @module
  */
 import * as path from "node:path";
-import { projectRoot } from "../data/assets.ts";
+import { isFile, projectRoot } from "../data/assets.ts";
 import { ensureDataset, type EnsuredDataset } from "../dataset/ensure.ts";
 import { verifyDataset } from "../dataset/loader.ts";
 import type { BuildReport } from "../dataset/build.ts";
@@ -147,14 +147,6 @@ export function imageChapterOptions(
     ...(isQuick ? ["quick"] : []),
   );
   return { quick: isQuick, seed, data, variant, stylesOnly: flags.has("--styles-only"), runDir };
-}
-
-function isFile(p: string): boolean {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
 }
 
 function safeName(s: string): string {

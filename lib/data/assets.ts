@@ -285,7 +285,8 @@ export async function verifyChecksums(dir: string, sumsFile: string): Promise<Ch
 
 // ---------------------------------------------------------------------------------------------
 
-function envVar(name: string): string | undefined {
+/** Reads an environment variable; empty or unreadable (no `--allow-env`) counts as unset. */
+export function envVar(name: string): string | undefined {
   try {
     const value = Deno.env.get(name);
     return value === "" ? undefined : value;
@@ -294,7 +295,8 @@ function envVar(name: string): string | undefined {
   }
 }
 
-function isFile(p: string): boolean {
+/** True when `p` is an existing regular file (false on any error). */
+export function isFile(p: string): boolean {
   try {
     return Deno.statSync(p).isFile;
   } catch {
@@ -302,7 +304,8 @@ function isFile(p: string): boolean {
   }
 }
 
-function isDirectory(p: string): boolean {
+/** True when `p` is an existing directory (false on any error). */
+export function isDirectory(p: string): boolean {
   try {
     return Deno.statSync(p).isDirectory;
   } catch {

@@ -29,6 +29,9 @@ import { gunzipSync } from "node:zlib";
 import {
   AssetNotFoundError,
   cacheDirFor,
+  envVar,
+  isDirectory,
+  isFile,
   mirrorDirsFor,
   projectRoot,
   rebaseUrl,
@@ -461,31 +464,6 @@ export async function downloadResumable(
   } finally {
     clearTimeout(timer);
     if (shown) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
-  }
-}
-
-function envVar(name: string): string | undefined {
-  try {
-    const v = Deno.env.get(name);
-    return v === "" ? undefined : v;
-  } catch {
-    return undefined;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return Deno.statSync(p).isDirectory;
-  } catch {
-    return false;
   }
 }
 
