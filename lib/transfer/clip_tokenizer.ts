@@ -46,6 +46,8 @@ export class ClipTokenizer {
   private readonly encoder = new Map<string, number>();
   private readonly ranks = new Map<string, number>();
   private readonly cache = new Map<string, string[]>();
+  private readonly vocab: string[];
+  private readonly merges: string[][];
 
   /** Builds the vocabulary from the merges file's text (its first line is a header). */
   constructor(mergesText: string) {
@@ -62,6 +64,8 @@ export class ClipTokenizer {
     const vocab = [...byteOrder, ...byteOrder.map((c) => `${c}</w>`)];
     for (const [a, b] of merges) vocab.push(a + b);
     vocab.push("<|startoftext|>", "<|endoftext|>");
+    this.vocab = vocab;
+    this.merges = merges;
     vocab.forEach((t, i) => this.encoder.set(t, i));
     merges.forEach(([a, b], i) => this.ranks.set(`${a} ${b}`, i));
   }
@@ -69,6 +73,71 @@ export class ClipTokenizer {
   /** The vocabulary size (49,408). */
   get vocabSize(): number {
     return this.encoder.size;
+  }
+
+  /**
+   * The same tokenizer as a Hugging Face `tokenizer.json` (what transformers.js reads): the
+   * vocabulary and merges above, with the normalizer, pre-tokenizer (the same regular expression,
+   * then byte-level), BPE with `</w>` word ends and the start/end post-processor that Hugging
+   * Face's `CLIPTokenizerFast` writes. The tiny CLIP fixture ships without this 3.6 MB file:
+   * `lib/transfer/clip.ts` writes it from the registered merges file.
+   */
+  huggingFaceJson(): Record<string, unknown> {
+    const special = (id: number, content: string) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: true,
+      special: true,
+    });
+    return {
+      version: "1.0",
+      truncation: null,
+      padding: null,
+      added_tokens: [special(CLIP_SOT, "<|startoftext|>"), special(CLIP_EOT, "<|endoftext|>")],
+      normalizer: {
+        type: "Sequence",
+        normalizers: [
+          { type: "NFC" },
+          { type: "Replace", pattern: { Regex: "\\s+" }, content: " " },
+          { type: "Lowercase" },
+        ],
+      },
+      pre_tokenizer: {
+        type: "Sequence",
+        pretokenizers: [
+          {
+            type: "Split",
+            pattern: { Regex: "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" },
+            behavior: "Removed",
+            invert: true,
+          },
+          { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+        ],
+      },
+      post_processor: {
+        type: "RobertaProcessing",
+        sep: ["<|endoftext|>", CLIP_EOT],
+        cls: ["<|startoftext|>", CLIP_SOT],
+        trim_offsets: false,
+        add_prefix_space: false,
+      },
+      decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+      model: {
+        type: "BPE",
+        dropout: null,
+        unk_token: "<|endoftext|>",
+        continuing_subword_prefix: "",
+        end_of_word_suffix: "</w>",
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: false,
+        vocab: Object.fromEntries(this.vocab.map((t, i) => [t, i])),
+        merges: this.merges,
+      },
+    };
   }
 
   private bpe(token: string): string[] {

@@ -2,6 +2,9 @@
  * Transfer learning (chapter 3): cached frozen features, domain-adversarial training (DANN with a
  * gradient-reversal op), contrastive losses (NT-Xent, CLIP's InfoNCE) and SimCLR augmentation.
  *
+ * CLIP itself (transformers.js on onnxruntime-node) is in `./clip.ts`, not re-exported here: it
+ * loads a native library (`--allow-ffi`), which the rest of this folder does not need.
+ *
  * @module
  */
 export { cachedFeatures, extractFeatures, type ExtractOptions, featureKey } from "./features.ts";
