@@ -3,11 +3,12 @@
  * Browser entry of the classifier demo on a model's page: loads the published tfjs model
  * (`data-model`, a `model.json` URL served by the site), and for a chosen or dropped photo shows
  * the top-k classes with probabilities. Everything follows `deno task predict`
- * (`chapters/02-cnn/predict.ts`; `demos_test.ts` checks they agree): the image is
- * fitted into the model's square (`resize` in its metadata: `cover` crops the centre, `contain`
- * pads with black), scaled to [0, 1], RGB. The browser's resampling is not sharp's, so for a photo
- * that must be resized the probabilities can differ slightly from `deno task predict`; at the
- * model's own size they are the same. The model returns logits; softmax gives the probabilities.
+ * (`chapters/02-cnn/predict.ts`; `demos_test.ts` checks they agree): the browser decodes the photo
+ * upright at full size, and `lib/dataset/resize.ts` fits it into the model's square with sharp's
+ * algorithm (`resize` in its metadata: `cover` crops the centre, `contain` pads with black) —
+ * within 2 grey levels of sharp for a PNG, a few for a JPEG (sharp decodes those at reduced
+ * scale) — then scales it to [0, 1], RGB. The model returns logits; softmax gives the
+ * probabilities.
  *
  * `window.classifierDemo` exposes `{ ready, top }` for tests.
  *
@@ -17,6 +18,7 @@ import * as tf from "@tensorflow/tfjs";
 // Register the book's custom layers, so models that use them load (as predict.ts does).
 import "../../tfjs/gem_pool.ts";
 import "../../tfjs/seeded_dropout.ts";
+import { fitSquare, type PixelImage } from "../../dataset/resize.ts";
 
 interface Meta {
   classes: string[];
@@ -34,27 +36,38 @@ interface ClassifierDemoState {
 const state: ClassifierDemoState = { ready: false };
 (globalThis as unknown as { classifierDemo: ClassifierDemoState }).classifierDemo = state;
 
-/** The image fitted into `size × size` like sharp's `fit: cover|contain`, as [0, 1] RGB floats. */
-function pixelsOf(img: ImageBitmap, size: number, resize: "cover" | "contain"): Float32Array {
+/** The photo's upright pixels at full resolution, RGB bytes (the browser decodes it). */
+function rgbOf(img: ImageBitmap): PixelImage {
   const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = size;
+  canvas.width = img.width;
+  canvas.height = img.height;
   const g = canvas.getContext("2d", { willReadFrequently: true })!;
-  g.fillStyle = "#000";
-  g.fillRect(0, 0, size, size);
-  g.imageSmoothingEnabled = true;
-  g.imageSmoothingQuality = "high";
-  const scale = resize === "cover"
-    ? Math.max(size / img.width, size / img.height)
-    : Math.min(size / img.width, size / img.height);
-  const w = img.width * scale;
-  const h = img.height * scale;
-  g.drawImage(img, (size - w) / 2, (size - h) / 2, w, h);
-  const rgba = g.getImageData(0, 0, size, size).data;
-  const out = new Float32Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) {
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = rgba[i * 4 + c] / 255;
+  g.drawImage(img, 0, 0);
+  const rgba = g.getImageData(0, 0, img.width, img.height).data;
+  const data = new Uint8Array(img.width * img.height * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    data[j] = rgba[i];
+    data[j + 1] = rgba[i + 1];
+    data[j + 2] = rgba[i + 2];
   }
-  return out;
+  return { data, width: img.width, height: img.height, channels: 3 };
+}
+
+/**
+ * The photo as the model's input: fitted into its square by the dataset's resize
+ * ({@link fitSquare}, sharp's algorithm in TypeScript) and scaled to [0, 1].
+ */
+export async function pixelsOf(
+  file: Blob,
+  size: number,
+  resize: "cover" | "contain",
+): Promise<Float32Array> {
+  const head = new Uint8Array(await file.slice(0, 3).arrayBuffer());
+  const jpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+  const img = await createImageBitmap(file, { imageOrientation: "from-image" });
+  const fitted = fitSquare(rgbOf(img), size, { fit: resize, jpeg });
+  img.close();
+  return Float32Array.from(fitted.data, (v) => v / 255);
 }
 
 async function main(root: HTMLElement): Promise<void> {
@@ -72,9 +85,8 @@ async function main(root: HTMLElement): Promise<void> {
   }), ${meta.imageSize}×${meta.imageSize} input. Choose or drop a photo.`;
   state.ready = true;
   const classify = async (file: File) => {
-    const img = await createImageBitmap(file, { imageOrientation: "from-image" });
     preview.src = URL.createObjectURL(file);
-    const pixels = pixelsOf(img, meta.imageSize, meta.resize ?? "cover");
+    const pixels = await pixelsOf(file, meta.imageSize, meta.resize ?? "cover");
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [1, meta.imageSize, meta.imageSize, 3]);
       return tf.softmax(model.predict(x) as tf.Tensor).dataSync(); // the model returns logits
