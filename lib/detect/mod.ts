@@ -7,6 +7,7 @@
  */
 export {
   BlazeFace,
+  BLAZEFACE_INPUT_SIZE,
   blazeFaceAnchors,
   type BlazeFaceVariant,
   type DetectOptions,
@@ -16,11 +17,5 @@ export {
   nonMaxSuppression,
   type RgbImage,
 } from "./blazeface.ts";
-export {
-  annotate,
-  cropBox,
-  type MaskDetection,
-  MaskDetector,
-  type MaskDetectorOptions,
-  readRgb,
-} from "./mask.ts";
+export { cropBox, type MaskDetection, MaskDetector, type MaskDetectorOptions } from "./mask.ts";
+export { annotate, readRgb } from "./mask_io.ts";

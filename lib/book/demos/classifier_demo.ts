@@ -18,7 +18,8 @@ import * as tf from "@tensorflow/tfjs";
 // Register the book's custom layers, so models that use them load (as predict.ts does).
 import "../../tfjs/gem_pool.ts";
 import "../../tfjs/seeded_dropout.ts";
-import { fitSquare, type PixelImage } from "../../dataset/resize.ts";
+import { fitSquare } from "../../dataset/resize.ts";
+import { decodeRgb, isJpeg } from "./pixels.ts";
 
 interface Meta {
   classes: string[];
@@ -36,23 +37,6 @@ interface ClassifierDemoState {
 const state: ClassifierDemoState = { ready: false };
 (globalThis as unknown as { classifierDemo: ClassifierDemoState }).classifierDemo = state;
 
-/** The photo's upright pixels at full resolution, RGB bytes (the browser decodes it). */
-function rgbOf(img: ImageBitmap): PixelImage {
-  const canvas = document.createElement("canvas");
-  canvas.width = img.width;
-  canvas.height = img.height;
-  const g = canvas.getContext("2d", { willReadFrequently: true })!;
-  g.drawImage(img, 0, 0);
-  const rgba = g.getImageData(0, 0, img.width, img.height).data;
-  const data = new Uint8Array(img.width * img.height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    data[j] = rgba[i];
-    data[j + 1] = rgba[i + 1];
-    data[j + 2] = rgba[i + 2];
-  }
-  return { data, width: img.width, height: img.height, channels: 3 };
-}
-
 /**
  * The photo as the model's input: fitted into its square by the dataset's resize
  * ({@link fitSquare}, sharp's algorithm in TypeScript) and scaled to [0, 1].
@@ -62,11 +46,7 @@ export async function pixelsOf(
   size: number,
   resize: "cover" | "contain",
 ): Promise<Float32Array> {
-  const head = new Uint8Array(await file.slice(0, 3).arrayBuffer());
-  const jpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
-  const img = await createImageBitmap(file, { imageOrientation: "from-image" });
-  const fitted = fitSquare(rgbOf(img), size, { fit: resize, jpeg });
-  img.close();
+  const fitted = fitSquare(await decodeRgb(file), size, { fit: resize, jpeg: await isJpeg(file) });
   return Float32Array.from(fitted.data, (v) => v / 255);
 }
 

@@ -1,7 +1,9 @@
 // The site's live demos in headless Chromium, offline: the classifier demo on a model page gives
 // the same top classes and probabilities as `deno task predict`'s code on the same image (±1e-4 at
 // the model's input size; ±2e-3 for a photo it must resize, where the page's TypeScript resize is
-// within 2 grey levels of sharp's),
+// within 2 grey levels of sharp's), chapter 5's mask demo finds the same faces, boxes (±0.01 px),
+// labels and probabilities (±1e-4) as `deno task detect-mask`'s code on a photo (when the data
+// mirror has the face-mask photos),
 // and chapter 1's engine, bundled for the browser, lowers its loss on MNIST digits; no request
 // leaves the local server. Needs Debian's chromium: skipped outside CI when it is missing.
 import * as tf from "@tensorflow/tfjs";
@@ -9,6 +11,10 @@ import sharp from "sharp";
 import { assert, assertAlmostEquals, assertEquals } from "../../testing/asserts.ts";
 import { fileIO, useWasm } from "../../tfjs/mod.ts";
 import { gemPooling2d } from "../../tfjs/gem_pool.ts";
+import { mirrorDirsFor } from "../../data/assets.ts";
+import { cnnClassifier } from "../../models/mod.ts";
+import { readRgb } from "../../detect/mod.ts";
+import { loadMaskDetector } from "../../../chapters/05-conv3d/detect_mask.ts";
 import { loadClassifier, predictFiles } from "../../../chapters/02-cnn/predict.ts";
 import { type BookBrowser, chromiumPath, openBrowser, requestsLeaving } from "../browser.ts";
 import { buildBook } from "../book.ts";
@@ -45,6 +51,17 @@ async function saveTinyClassifier(dir: string): Promise<void> {
   model.dispose();
 }
 
+/** A face photo from the data mirror (the face-mask dataset), when there is one here. */
+function mirrorFace(): string | undefined {
+  for (const d of mirrorDirsFor()) {
+    const f = `${d}/face-mask/without_mask/0_0_aidai_0014.jpg`;
+    try {
+      if (Deno.statSync(f).isFile) return f;
+    } catch { /* not in this mirror */ }
+  }
+  return undefined;
+}
+
 const notebook = (title: string) =>
   JSON.stringify({
     nbformat: 4,
@@ -55,7 +72,7 @@ const notebook = (title: string) =>
 
 Deno.test({
   name:
-    "demos in Chromium: classifier matches predict (±1e-4; resized ±2e-3), the engine's loss goes down, offline",
+    "demos in Chromium: classifier = predict (±1e-4; resized ±2e-3), mask detector = detect-mask, engine learns, offline",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -68,7 +85,9 @@ Deno.test({
     let server: Deno.HttpServer<Deno.NetAddr> | undefined;
     let b: BookBrowser | undefined;
     try {
-      for (const ch of ["01-engine", "02-classifier"]) {
+      const face = mirrorFace();
+      if (!face) console.warn("mask demo not checked: no face-mask photos in a data mirror here");
+      for (const ch of ["01-engine", "02-classifier", "05-mask"]) {
         await Deno.mkdir(`${root}/chapters/${ch}`, { recursive: true });
         await Deno.writeTextFile(`${root}/chapters/${ch}/${ch}.ipynb`, notebook(ch));
       }
@@ -91,6 +110,33 @@ Deno.test({
       );
       assert(expected.top && expectedBig.top, "predict classified the images");
 
+      // Chapter 5's mask demo: an untrained classifier with the metadata the chapter saves (this
+      // checks that the page runs the CLI's pipeline, not the classifier's accuracy), and a photo
+      // with one face pasted on a plain background, 400×300.
+      const photo = `${root}/one-face.png`;
+      let cli: { box: number[]; score: number; label: string; confidence: number }[] = [];
+      if (face) {
+        const mask = cnnClassifier({ numClasses: 2, imageSize: 32, filters: [4, 8], seed: 1 });
+        mask.setUserDefinedMetadata({
+          classes: ["with_mask", "without_mask"],
+          imageSize: 32,
+          margin: 0.2,
+        });
+        await mask.save(fileIO(`${root}/runs/chapter5/mask-model`));
+        const faceBytes = await sharp(face).resize(120, 120, { fit: "inside" }).toBuffer();
+        await sharp({
+          create: { width: 400, height: 300, channels: 3, background: { r: 120, g: 150, b: 90 } },
+        }).composite([{ input: faceBytes, left: 200, top: 100 }]).png().toFile(photo);
+        const detector = await loadMaskDetector(`${root}/runs/chapter5/mask-model`);
+        cli = (await detector.detect(await readRgb(photo))).map((d) => ({
+          box: [d.box.x, d.box.y, d.box.width, d.box.height],
+          score: d.box.score,
+          label: d.label,
+          confidence: d.confidence,
+        }));
+        assertEquals(cli.length, 1, "the CLI's detector finds the pasted face");
+      }
+
       const r = await buildBook({
         root,
         outDir: out,
@@ -98,6 +144,7 @@ Deno.test({
         notebooks: [
           `${root}/chapters/01-engine/01-engine.ipynb`,
           `${root}/chapters/02-classifier/02-classifier.ipynb`,
+          `${root}/chapters/05-mask/05-mask.ipynb`,
         ],
       });
       assertEquals(r.failed, 0);
@@ -160,6 +207,36 @@ Deno.test({
       const last = mean(engine.losses.slice(-20));
       assert(last < 0.6 * first, `loss went down: first 20 steps ${first}, last 20 ${last}`);
       assert(engine.heldOutAccuracy > 0.5, `held-out accuracy ${engine.heldOutAccuracy}`);
+
+      if (face) {
+        // Boxes within 0.01 px and probabilities within 1e-4 of the CLI's (the page runs tfjs on
+        // its CPU backend, the CLI on wasm: the same arithmetic up to float rounding; measured
+        // 2026-11-30: 2e-5 px and 2e-8).
+        await page.goto(`${origin}05-mask.html`);
+        await page.click("text=Live demo: the mask detector");
+        await page.waitForFunction("window.maskDemo && window.maskDemo.ready", undefined, {
+          timeout: 60_000,
+        });
+        await page.setInputFiles("#mask-file", photo);
+        await page.waitForFunction("window.maskDemo.faces || window.maskDemo.error", undefined, {
+          timeout: 60_000,
+        });
+        const masks = await page.evaluate<{ faces?: typeof cli; error?: string }>(
+          "window.maskDemo",
+        );
+        assertEquals(masks.error, undefined);
+        assertEquals(masks.faces!.length, cli.length);
+        masks.faces!.forEach((f, i) => {
+          assertEquals(f.label, cli[i].label);
+          f.box.forEach((v, k) => assertAlmostEquals(v, cli[i].box[k], 0.01));
+          assertAlmostEquals(f.score, cli[i].score, 1e-4);
+          assertAlmostEquals(f.confidence, cli[i].confidence, 1e-4);
+        });
+        console.log(
+          `mask demo: page ${JSON.stringify(masks.faces)}\n           CLI  ${JSON.stringify(cli)}`,
+        );
+        assertEquals(await page.locator("#mask-faces li").count(), 1);
+      }
 
       assertEquals(requestsLeaving(b.requests, origin), [], "requests that left localhost");
       assertEquals(b.console.filter((m) => m.startsWith("exception")), []);
