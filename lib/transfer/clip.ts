@@ -93,6 +93,8 @@ export class Clip {
     readonly randomWeights: boolean,
     /** Width of the joint embedding space. */
     readonly dim: number,
+    /** SHA-256 of `onnx/model.onnx`: which weights these are (e.g. for cache keys). */
+    readonly modelSha256: string,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly processor: Processor,
     private readonly model: CLIPModel,
@@ -131,6 +133,7 @@ export class Clip {
       folder,
       opts.randomWeights ?? false,
       dim,
+      await sha256File(path.join(folder, "onnx/model.onnx")),
       tokenizer,
       processor,
       model,
@@ -317,7 +320,12 @@ export async function loadPretrainedClip(options: PretrainedClipOptions = {}): P
   let folder = places.find(completeFolder);
   if (!folder) {
     const offline = options.localOnly ?? options.offline ?? envVar("BOOK_OFFLINE") === "1";
-    if (offline) throw new ClipWeightsUnavailableError(places, "downloading is switched off");
+    if (offline) {
+      throw new ClipWeightsUnavailableError(
+        places,
+        "this run may not download (quick mode, `offline` or BOOK_OFFLINE=1)",
+      );
+    }
     try {
       await downloadPretrainedClip(cached);
     } catch (e) {

@@ -4,6 +4,7 @@ import { projectRoot } from "../data/assets.ts";
 import { useWasm } from "../tfjs/backend.ts";
 import { loadClipTokenizer } from "./clip_tokenizer.ts";
 import {
+  CLIP_FOLDER_FILES,
   ClipWeightsUnavailableError,
   loadPretrainedClip,
   loadTinyRandomClip,
@@ -79,6 +80,29 @@ Deno.test("tiny CLIP: zero-shot argmax path with prompt ensembling", async () =>
   assertEquals(Array.from(predicted.dataSync()), Array.from(sims));
   await assertRejects(() => clip.classEmbeddings(classes, ["no placeholder"]), Error, "{}");
   tf.dispose([classEmb, one, mean, imageEmb, probs, predicted]);
+});
+
+Deno.test("real CLIP: a complete local folder in the cache is used without downloading", async () => {
+  const cache = await Deno.makeTempDir();
+  try {
+    // The tiny model's files stand in for the real ones: only the folder resolution is tested.
+    const target = `${cache}/clip/clip-vit-base-patch32`;
+    await Deno.mkdir(`${target}/onnx`, { recursive: true });
+    for (const f of CLIP_FOLDER_FILES) await Deno.copyFile(`${clip.folder}/${f}`, `${target}/${f}`);
+    const lines: string[] = [];
+    const found = await loadPretrainedClip({
+      cacheDir: cache,
+      mirrorDirs: [],
+      offline: true,
+      log: (m) => lines.push(m),
+    });
+    assertEquals(found.folder, target);
+    assertEquals(found.modelSha256, clip.modelSha256);
+    assert(!found.randomWeights);
+    assert(lines[0].includes(clip.modelSha256));
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
 });
 
 Deno.test("real CLIP: with no local copy and downloads off, the error says what is needed", async () => {
