@@ -63,6 +63,21 @@ Deno.test("book plan: reuse the kept full run until the chapter's sources change
       "abc1234",
     );
 
+    // Publishing without executing: the full run wins over a quick run kept beside it, and a
+    // quick run alone is published as quick (its pages carry the quick banner).
+    const quickKept = await keepExecuted(executed, recordDir(nb, "quick", root), "demo.ipynb", {
+      ...record,
+      mode: "quick",
+    });
+    assertEquals(quickKept, `${root}/runs/chapter1/quick/notebook/demo.ipynb`);
+    const published0 = await planChapter(nb, { root, execute: false });
+    assertEquals([published0.file, published0.run?.mode], [kept, "full"]);
+    await Deno.remove(`${root}/runs/chapter1/notebook`, { recursive: true });
+    const quickOnly = await planChapter(nb, { root, execute: false });
+    assertEquals([quickOnly.file, quickOnly.run?.mode], [quickKept, "quick"]);
+    assertMatch(runBanner(quickOnly.run), /Quick-mode run/);
+    await keepExecuted(executed, recordDir(nb, "full", root), "demo.ipynb", record);
+
     const reuse = await planChapter(nb, { root });
     assertEquals(reuse.execute, false);
     assertEquals(reuse.file, kept);

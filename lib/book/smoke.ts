@@ -2,7 +2,8 @@
  * The built site in headless Chromium, as `deno task test:book` checks it after a quick-mode
  * build: every page loads without a script error and without a request leaving the local server,
  * and the live demos work on the real published files (the classifier demo classifies an image
- * of its dataset's sample grid; chapter 1's engine demo lowers its loss).
+ * of its dataset's sample grid; chapter 1's engine demo lowers its loss; chapter 5's mask demo
+ * loads BlazeFace and the classifier and processes that image).
  *
  * @module
  */
@@ -87,6 +88,25 @@ export async function smokeTestSite(dir: string, chromium: string): Promise<stri
       const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
       if (e.error || !(mean(e.losses.slice(-20)) < 0.6 * mean(e.losses.slice(0, 20)))) {
         problems.push(`engine-demo.html: the loss did not go down (${e.error ?? ""})`);
+      }
+    }
+    if (await Deno.stat(`${dir}/mask-demo.html`).catch(() => undefined)) {
+      // Both models load from the site and a photo is processed (faces or none, no error).
+      await page.goto(`${origin}mask-demo.html`);
+      await page.waitForFunction(
+        "window.maskDemo && (window.maskDemo.ready || window.maskDemo.error)",
+        undefined,
+        { timeout: 60_000 },
+      );
+      if (image) {
+        await page.setInputFiles("#mask-file", image);
+        await page.waitForFunction("window.maskDemo.faces || window.maskDemo.error", undefined, {
+          timeout: 60_000,
+        });
+      }
+      const m = await page.evaluate<{ faces?: unknown[]; error?: string }>("window.maskDemo");
+      if (m.error || (image && !Array.isArray(m.faces))) {
+        problems.push(`mask-demo.html: the mask demo failed (${m.error ?? "no result"})`);
       }
     }
     for (const u of requestsLeaving(b.requests, origin)) {
