@@ -79,7 +79,7 @@ export class ClipTokenizer {
    * The same tokenizer as a Hugging Face `tokenizer.json` (what transformers.js reads): the
    * vocabulary and merges above, with the normalizer, pre-tokenizer (the same regular expression,
    * then byte-level), BPE with `</w>` word ends and the start/end post-processor that Hugging
-   * Face's `CLIPTokenizerFast` writes. The tiny CLIP fixture ships without this 3.6 MB file:
+   * Face's `CLIPTokenizerFast` writes. The tiny CLIP fixture ships without this 1.7 MB file:
    * `lib/transfer/clip.ts` writes it from the registered merges file.
    */
   huggingFaceJson(): Record<string, unknown> {

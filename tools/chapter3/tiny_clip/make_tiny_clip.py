@@ -2,12 +2,12 @@
 
 The fixture (`lib/transfer/fixtures/tiny-random-clip/`) has the layout transformers.js loads from a
 local folder -- `config.json`, `tokenizer_config.json`, `preprocessor_config.json`,
-`onnx/model.onnx` -- except `tokenizer.json`, which `lib/transfer/clip.ts` writes at load time
-from CLIP's real merges file (the registry asset `clip/bpe_simple_vocab_16e6.txt.gz`): the real
-49,408-token vocabulary is 3.6 MB of JSON that the asset registry already provides, so the repo
-keeps only the model (~2 MB). `tokenizer_reference.json` holds the ids Hugging Face's own (Rust)
-CLIP tokenizer gives for a few texts, so the test can compare the tokenizer.json we generate against
-an independent implementation.
+`onnx/model.onnx` -- except `tokenizer.json`, which `lib/transfer/clip.ts` writes at load time from
+CLIP's real merges file (the registry asset `clip/bpe_simple_vocab_16e6.txt.gz`): the real
+49,408-token vocabulary is 1.7-3.6 MB of JSON (compact / indented) that the asset registry already
+provides, so the repo keeps only the model (~2 MB). `tokenizer_reference.json` holds the ids Hugging
+Face's own (Rust) CLIP tokenizer gives for a few texts, so the test can compare the tokenizer.json
+we generate against an independent implementation.
 
 The model is CLIP's architecture (ViT-B/32's image pipeline: 224 px, 32 px patches, CLIP's
 normalisation) with tiny widths (text 8, vision 16, projection 16; 2 layers each), weights drawn
