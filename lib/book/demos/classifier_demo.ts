@@ -5,9 +5,10 @@
  * the top-k classes with probabilities. Everything follows `deno task predict`
  * (`chapters/02-cnn/predict.ts`; `demos_test.ts` checks they agree): the browser decodes the photo
  * upright at full size, and `lib/dataset/resize.ts` fits it into the model's square with sharp's
- * algorithm (`resize` in its metadata: `cover` crops the centre, `contain` pads with black) —
- * within 2 grey levels of sharp for a PNG, a few for a JPEG (sharp decodes those at reduced
- * scale) — then scales it to [0, 1], RGB. The model returns logits; softmax gives the
+ * algorithm (`resize` in its metadata: `cover` crops the centre, `contain` pads with black; a
+ * photo with an EXIF orientation is resized as stored, then turned, as sharp does) — within 2 grey
+ * levels of sharp for a PNG, 16 for a JPEG (sharp decodes those at reduced scale) — then scales it
+ * to [0, 1], RGB. The model returns logits; softmax gives the
  * probabilities.
  *
  * `window.classifierDemo` exposes `{ ready, top }` for tests.
@@ -18,7 +19,8 @@ import * as tf from "@tensorflow/tfjs";
 // Register the book's custom layers, so models that use them load (as predict.ts does).
 import "../../tfjs/gem_pool.ts";
 import "../../tfjs/seeded_dropout.ts";
-import { fitSquare } from "../../dataset/resize.ts";
+import { exifOrientation } from "../../dataset/exif.ts";
+import { fitSquare, unorient } from "../../dataset/resize.ts";
 import { decodeRgb, isJpeg } from "./pixels.ts";
 
 interface Meta {
@@ -46,7 +48,11 @@ export async function pixelsOf(
   size: number,
   resize: "cover" | "contain",
 ): Promise<Float32Array> {
-  const fitted = fitSquare(await decodeRgb(file), size, { fit: resize, jpeg: await isJpeg(file) });
+  // sharp resizes a photo as stored and turns it upright afterwards: undo the browser's turn.
+  const jpeg = await isJpeg(file);
+  const orientation = jpeg ? exifOrientation(new Uint8Array(await file.arrayBuffer())) : 1;
+  const stored = unorient(await decodeRgb(file), orientation);
+  const fitted = fitSquare(stored, size, { fit: resize, jpeg, orientation });
   return Float32Array.from(fitted.data, (v) => v / 255);
 }
 
