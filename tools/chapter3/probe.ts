@@ -1,42 +1,20 @@
 // Probe variants on cached Darknet features, chosen on validation (targeted run for chapter 3).
-import { projectRoot } from "../../lib/data/mod.ts";
 import * as tf from "@tensorflow/tfjs";
-import { useWasm } from "../../lib/tfjs/mod.ts";
-import { layersBetween, loadDarknetTiny } from "../../lib/models/mod.ts";
-import { cachedFeatures, linearHead } from "../../lib/transfer/mod.ts";
-import { loadImageDataset } from "../../lib/dataset/mod.ts";
+import { layersBetween } from "../../lib/models/mod.ts";
+import { linearHead } from "../../lib/transfer/mod.ts";
 import { evaluateClassifier, fitLightning, type TensorDataset } from "../../lib/train/mod.ts";
-await useWasm();
+import { CUT, part1, type Split } from "./part1.ts";
+
 const K = Deno.args[0] ?? "5";
-const id = `clothing${K}-224-v1`;
-const d = await loadImageDataset(`${projectRoot()}/data/datasets/${id}`, { verify: false });
+const p1 = await part1(K, { verify: false });
+const { id, d, net } = p1;
 const nc = d.classes.length;
-const net = await loadDarknetTiny({ inputSize: 224 });
-const CUT = "leaky_re_lu_13";
-const cache = `${projectRoot()}/data/cache/features`;
 const toPooled = layersBetween(net, CUT, "leaky_re_lu_14");
 const toLogits = layersBetween(net, "leaky_re_lu_14", "global_average_pooling2d_1");
-async function feats(split: "train" | "val" | "test", flip: boolean) {
+async function feats(split: Split, flip: boolean) {
   const n = d.splits[split].labels.length;
-  const maps = await cachedFeatures(cache, {
-    dataset: id,
-    split,
-    flip,
-    layer: CUT,
-    size: 224,
-    quick: false,
-    n,
-  }, () => {
-    throw new Error("maps not cached");
-  });
-  return await cachedFeatures(cache, {
-    dataset: id,
-    split,
-    flip,
-    layer: "pooled14+logits",
-    size: 224,
-    n,
-  }, async () => {
+  const maps = await p1.cutFeatures(split, flip, true);
+  return await p1.pooledLogitsFeatures(split, flip, async () => {
     const out = new Float32Array(n * 1512);
     for (let i = 0; i < n; i += 64) {
       const c = Math.min(64, n - i);
@@ -56,14 +34,7 @@ async function feats(split: "train" | "val" | "test", flip: boolean) {
     return { data: out, shape: [1512] };
   });
 }
-const lab = (s: "train" | "val" | "test", times = 1) =>
-  tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: times }, () => Array.from(d.splits[s].labels)).flat(),
-      "int32",
-    ),
-    nc,
-  ).toFloat();
+const lab = (s: Split, times = 1) => p1.oneHot(s, times);
 const t0 = performance.now();
 const tr = [await feats("train", false), await feats("train", true)];
 const va = await feats("val", false), te = await feats("test", false);
