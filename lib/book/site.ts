@@ -283,6 +283,13 @@ function cardsBox(cards: [string, string][] | undefined): string {
   }</ul></aside>`;
 }
 
+/** The tag after a chapter's entry in the contents: its run when that is not a current full one. */
+export function runTag(run: RunRecord | undefined): string {
+  if (run?.mode === "quick") return ` <span class="run-tag quick">quick run</span>`;
+  if (run?.stale) return ` <span class="run-tag stale">sources changed since its run</span>`;
+  return "";
+}
+
 /** The line at the top of a chapter page saying which run produced its outputs. */
 export function runBanner(run: RunRecord | undefined, download?: string): string {
   const dl = download ? ` · <a href="${download}" download>executed notebook (.ipynb)</a>` : "";
@@ -388,7 +395,7 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
     contents.push(
       `<li class="chapter"><a href="${chapter.slug}.html">${
         escapeXml(titles.get(chapter.slug)!)
-      }</a>` +
+      }</a>${runTag(chapter.run)}` +
         (sections ? `<ul>${sections}</ul>` : "") + `</li>`,
     );
   });
@@ -403,9 +410,13 @@ export function renderSite(chapters: Chapter[], options: SiteOptions = {}): Rend
     layout({
       title: bookTitle,
       bookTitle,
-      body: `<h1>${escapeXml(bookTitle)}</h1>${intro}<h2>Contents</h2><ol class="contents">${
-        contents.join("")
-      }</ol>`,
+      body: `<h1>${escapeXml(bookTitle)}</h1>${intro}<h2>Contents</h2>${
+        written.some((c) => c.run?.mode === "quick")
+          ? `<p class="run-info quick">Chapters marked <em>quick run</em> show a quick-mode run ` +
+            `(a small slice of the data, few epochs): a check that they run, not their results. ` +
+            `A full <code>deno task chapterN</code> replaces it at the next build.</p>`
+          : ""
+      }<ol class="contents">${contents.join("")}</ol>`,
       nav: written.length
         ? `<nav class="prevnext"><span></span><span></span><a class="next" rel="next" href="${
           written[0].slug
@@ -517,6 +528,8 @@ table { border-collapse: collapse; } th, td { border: 1px solid var(--line); pad
 .run-info { font: 14px/1.4 "DejaVu Sans", Verdana, sans-serif; color: var(--muted); margin: 1rem 0;
   padding: .4rem .7rem; border-left: 3px solid var(--line); }
 .run-info.quick, .run-info.stale { background: #fff8e1; border-color: #e0a800; color: var(--fg); }
+.run-tag { font: 12px/1.4 "DejaVu Sans", Verdana, sans-serif; background: #fff8e1;
+  border: 1px solid #e0a800; border-radius: 3px; padding: 0 .3em; margin-left: .4em; }
 nav.site { display: flex; gap: 1rem; white-space: nowrap; }
 form.search input { font: inherit; padding: .2rem .4rem; width: 11rem; }
 .search-results li { margin: .8rem 0; } .search-results .snippet { margin: .2rem 0; color: var(--muted);

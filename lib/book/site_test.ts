@@ -78,6 +78,24 @@ Deno.test("renderSite: pages, contents, prev/next, relative links only", async (
   assertEquals(page.includes("inline html fallback"), false);
   assertEquals(page.includes("file://"), false);
   assertMatch(site.pages.get("index.html")!, /Later chapter <em>\(coming\)<\/em>/);
+  assertEquals(site.pages.get("index.html")!.includes("quick run"), false, "no run: no tag");
+
+  // A chapter published from a quick run is tagged in the contents, with one line saying why.
+  const quick = {
+    date: "2026-11-29T21:00:00.000Z",
+    mode: "quick" as const,
+    commit: "abc1234",
+    seconds: 40,
+    sourceHash: "x",
+    success: true,
+  };
+  const tagged = renderSite([
+    { slug: "01-fixture", notebook: nb, run: { ...quick, mode: "full" } },
+    { slug: "02-second", notebook: nb, run: quick },
+  ]).pages.get("index.html")!;
+  assertMatch(tagged, /href="02-second.html">[^<]*<\/a> <span class="run-tag quick">quick run/);
+  assertEquals(tagged.match(/run-tag quick/g)?.length, 1);
+  assertMatch(tagged, /Chapters marked <em>quick run<\/em> show a quick-mode run/);
   assertMatch(site.pages.get("02-second.html")!, /rel="prev" href="01-fixture.html"/);
   assert(site.usesPlotly);
 });
