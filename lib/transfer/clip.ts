@@ -114,7 +114,10 @@ export class Clip {
       await Deno.readTextFile(path.join(folder, "preprocessor_config.json")),
     );
     const dim = config.projection_dim;
-    const imageSize = preprocess.crop_size?.height ?? config.vision_config?.image_size;
+    // `crop_size` is `{height, width}` in newer exports, a plain number in older ones.
+    const crop = preprocess.crop_size;
+    const imageSize = (typeof crop === "number" ? crop : crop?.height) ??
+      config.vision_config?.image_size;
     if (!Number.isInteger(dim) || !Number.isInteger(imageSize)) {
       throw new Error(
         `${folder}/config.json: need projection_dim and an image size (got ${dim}, ${imageSize})`,
@@ -157,7 +160,9 @@ export class Clip {
     const s = this.imageSize;
     const blank = new Tensor("float32", new Float32Array(3 * s * s), [1, 3, s, s]);
     const out = await this.model({ ...text, pixel_values: blank });
-    return this.normalised(out.text_embeds, texts.length);
+    const embeddings = this.normalised(out.text_embeds, texts.length);
+    disposeAll([blank, ...Object.values(text), ...Object.values(out)]);
+    return embeddings;
   }
 
   /**
@@ -190,8 +195,10 @@ export class Clip {
       const { pixel_values } = await this.processor(raws);
       const out = await this.model({ ...text, pixel_values });
       parts.push(this.normalised(out.image_embeds, count));
+      disposeAll([pixel_values, ...Object.values(out)]);
       opts.onBatch?.(start + count, n);
     }
+    disposeAll(Object.values(text));
     const all = tf.concat(parts) as tf.Tensor2D;
     tf.dispose(parts);
     return all;
@@ -224,6 +231,11 @@ export class Clip {
     }
     return tf.tidy(() => l2Normalize(tf.tensor2d(Float32Array.from(data), [rows, this.dim])));
   }
+}
+
+/** Frees transformers.js tensors (onnxruntime buffers) as soon as their values are copied out. */
+function disposeAll(values: unknown[]): void {
+  for (const v of values) if (v instanceof Tensor) v.dispose();
 }
 
 /** SHA-256 of each `name  file` line of a `SHA256SUMS` file. */
