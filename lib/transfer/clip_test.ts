@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { createHash } from "node:crypto";
 import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
 import { projectRoot } from "../data/assets.ts";
 import { useWasm } from "../tfjs/backend.ts";
@@ -31,6 +32,25 @@ Deno.test("tiny CLIP: transformers.js tokenizes like Hugging Face's CLIP tokeniz
   // The ids OpenAI's clip.tokenize gives (as in clip_tokenizer_test.ts).
   assertEquals(clip.tokenize(["a photo of a cat"])[0], [49406, 320, 1125, 539, 320, 2368, 49407]);
   assertEquals(clip.tokenize(["dog ".repeat(100)])[0].length, 77);
+});
+
+/** JSON with object keys sorted at every level (Python's `json.dumps(sort_keys=True)`, compact). */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+Deno.test("the tokenizer.json we write is the document Hugging Face's CLIPTokenizerFast writes", async () => {
+  const reference = JSON.parse(
+    await Deno.readTextFile(`${projectRoot()}/${TINY_CLIP_FIXTURE}/tokenizer_reference.json`),
+  );
+  const digest = createHash("sha256").update(canonicalJson(ours.huggingFaceJson())).digest("hex");
+  assertEquals(digest, reference.tokenizer_json_canonical_sha256);
 });
 
 Deno.test("tiny CLIP: normalised text and image embeddings of the right shapes", async () => {

@@ -6,8 +6,9 @@ local folder -- `config.json`, `tokenizer_config.json`, `preprocessor_config.jso
 CLIP's real merges file (the registry asset `clip/bpe_simple_vocab_16e6.txt.gz`): the real
 49,408-token vocabulary is 1.7-3.6 MB of JSON (compact / indented) that the asset registry already
 provides, so the repo keeps only the model (~2 MB). `tokenizer_reference.json` holds the ids Hugging
-Face's own (Rust) CLIP tokenizer gives for a few texts, so the test can compare the tokenizer.json
-we generate against an independent implementation.
+Face's own (Rust) CLIP tokenizer gives for a few texts and the SHA-256 of its tokenizer.json
+(canonical JSON), so the test can compare the tokenizer.json we generate against an independent
+implementation.
 
 The model is CLIP's architecture (ViT-B/32's image pipeline: 224 px, 32 px patches, CLIP's
 normalisation) with tiny widths (text 8, vision 16, projection 16; 2 layers each), weights drawn
@@ -145,16 +146,20 @@ def main() -> None:
         shutil.copy(exported / "model.onnx", out / "onnx/model.onnx")
         for name in ["config.json", "tokenizer_config.json", "preprocessor_config.json"]:
             shutil.copy(exported / name, out / name)
-        reference = {
-            "tokenizer": "transformers.CLIPTokenizerFast over clip/bpe_simple_vocab_16e6.txt.gz",
-            "ids": {t: tokenizer(t)["input_ids"] for t in REFERENCE_TEXTS},
-        }
+        # The tokenizer.json Hugging Face writes, canonicalised (keys sorted, compact, UTF-8), so
+        # the test can check that ours (ClipTokenizer.huggingFaceJson) is the same document.
+        hf_json = json.loads((saved / "tokenizer.json").read_text(encoding="utf-8"))
+        canonical = json.dumps(hf_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         rows = ",\n".join(
-            f"    {json.dumps(t, ensure_ascii=False)}: {json.dumps(ids)}"
-            for t, ids in reference["ids"].items()
+            f"    {json.dumps(t, ensure_ascii=False)}: {json.dumps(tokenizer(t)['input_ids'])}"
+            for t in REFERENCE_TEXTS
         )
+        name = "transformers.CLIPTokenizerFast over clip/bpe_simple_vocab_16e6.txt.gz"
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         (out / "tokenizer_reference.json").write_text(
-            f'{{\n  "tokenizer": {json.dumps(reference["tokenizer"])},\n  "ids": {{\n{rows}\n  }}\n}}\n',
+            f'{{\n  "tokenizer": {json.dumps(name)},\n'
+            f'  "tokenizer_json_canonical_sha256": "{digest}",\n'
+            f'  "ids": {{\n{rows}\n  }}\n}}\n',
             encoding="utf-8",
         )
         with open(out / "SHA256SUMS", "w") as sums:
