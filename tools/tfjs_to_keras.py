@@ -19,7 +19,11 @@ predictions to `--check-output`, so that a caller can compare them with tfjs's.
 Supported layers: those of the book's models (`lib/models`): InputLayer, Conv2D, SeparableConv2D,
 DepthwiseConv2D, BatchNormalization, Activation, ReLU, MaxPooling2D, AveragePooling2D,
 GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Dropout, Dense, Flatten, Add,
-Concatenate. Anything else stops the export with the layer's name and class.
+Concatenate, and the book's SeededDropout (`lib/tfjs/seeded_dropout.ts`), which becomes Keras'
+seeded Dropout (both are the identity at inference). Anything else stops the export with the
+layer's name and class. The graph is exported as it is: the book's models end in logits, and so
+does the exported model (no softmax is added; `tools/train_distributed.py` trains it with
+`from_logits=True`).
 """
 
 import argparse
@@ -67,8 +71,13 @@ def _initializer(spec):
     return keras.initializers.get({"class_name": spec["class_name"], "config": spec.get("config", {})})
 
 
+# The book's own layers and the Keras layer each one becomes.
+RENAMED = {"SeededDropout": "Dropout"}
+
+
 def layer_from_config(class_name, config):
     """Constructs one Keras 3 layer from a tfjs (Keras 2 style) class name and config."""
+    class_name = RENAMED.get(class_name, class_name)
     if class_name not in SUPPORTED:
         raise ExportError(f"layer {config.get('name')!r}: class {class_name} is not supported")
     cfg = {k: v for k, v in config.items() if k not in DROPPED_KEYS}

@@ -103,10 +103,12 @@ def main(argv):
         if model.output_shape[-1] != len(classes):
             sys.exit(f"train_distributed: {a.model} has {model.output_shape[-1]} outputs, "
                      f"{a.dataset} has {len(classes)} classes")
+        # The book's models return logits; a model that ends in a softmax returns probabilities.
+        from_logits = model.layers[-1].get_config().get("activation") != "softmax"
         model.compile(
             # The global batch is `replicas` times larger: scale the rate with it (linear rule).
             optimizer=keras.optimizers.Adam(a.lr * replicas),
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+            loss=keras.losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=0.1),
             metrics=["accuracy"],
         )
     start = time.time()

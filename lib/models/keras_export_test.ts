@@ -57,7 +57,8 @@ Deno.test({
       const x = tf.tensor4d(seededValues(4 * 40 * 40 * 3, 9, 0, 1), [4, 40, 40, 3]);
       const models = [
         xception({ imageSize: 40, numClasses: 5, widthMultiplier: 0.125, middleBlocks: 1 }),
-        squeezeNet({ imageSize: 40, numClasses: 5, widthMultiplier: 0.25 }),
+        // Xception returns logits (the default), this SqueezeNet probabilities (a final softmax).
+        squeezeNet({ imageSize: 40, numClasses: 5, widthMultiplier: 0.25, softmax: true }),
       ];
       for (const [i, model] of models.entries()) {
         scrambleWeights(model, 10 * i);

@@ -9,11 +9,13 @@
  * The building block is the **Fire module**: a 1×1 "squeeze" convolution to few channels, then
  * two "expand" convolutions side by side — 1×1 and 3×3 — whose outputs are concatenated. The head
  * has no dense layer: dropout → a 1×1 convolution to one channel per class → ReLU → global average
- * pooling (→ softmax, which torchvision leaves to the loss).
+ * pooling: the class scores (logits), as torchvision returns them; `softmax: true` adds the final
+ * softmax, otherwise `tf.softmax` turns them into probabilities where a page needs them.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { seededDropout } from "../tfjs/seeded_dropout.ts";
 
 /** The two torchvision layouts. */
 export type SqueezeNetVersion = "1.0" | "1.1";
@@ -37,9 +39,9 @@ export interface SqueezeNetOptions {
    * without it the activations blow up within a few steps and the softmax saturates (chapter 4).
    */
   batchNorm?: boolean;
-  /** Dropout rate before the classifier convolution (default 0.5, as torchvision). */
+  /** Dropout rate before the classifier convolution (default 0.5, as torchvision; seeded). */
   dropout?: number;
-  /** End with a softmax layer (default true; false leaves the pooled class scores). */
+  /** End with a softmax layer (default false: the model returns the pooled class scores). */
   softmax?: boolean;
   /** Seed of the weight initializers (default 1). */
   seed?: number;
@@ -209,7 +211,12 @@ export function squeezeNet(opts: SqueezeNetOptions = {}): tf.LayersModel {
       );
     }
   }
-  h = tf.layers.dropout({ rate: opts.dropout ?? 0.5, name: "drop9" }).apply(h) as tf.SymbolicTensor;
+  h = seededDropout({
+    rate: opts.dropout ?? 0.5,
+    seed: (opts.seed ?? 1) * 1000 + 999,
+    name: "drop9",
+  })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.conv2d({
     filters: numClasses,
     kernelSize: 1,
@@ -219,7 +226,7 @@ export function squeezeNet(opts: SqueezeNetOptions = {}): tf.LayersModel {
   }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU({ name: "conv10_relu" }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(h) as tf.SymbolicTensor;
-  if (opts.softmax ?? true) {
+  if (opts.softmax ?? false) {
     h = tf.layers.activation({ activation: "softmax", name: "probs" }).apply(
       h,
     ) as tf.SymbolicTensor;

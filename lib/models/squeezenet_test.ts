@@ -102,21 +102,25 @@ Deno.test("squeezeNet: ceil-mode pooling equals PyTorch's max over the windows t
   model.dispose();
 });
 
-Deno.test("squeezeNet: a CPU-sized variant predicts probabilities, seeded, and trains", () => {
+Deno.test("squeezeNet: a CPU-sized variant returns logits, seeded, and trains", () => {
   const opts = { imageSize: 32, numClasses: 4, widthMultiplier: 0.25, dropout: 0 };
   const a = squeezeNet(opts), b = squeezeNet(opts);
   assertEquals(a.getLayer("fire9_concat").outputShape, [null, 1, 1, 128]);
   const x = tf.tensor4d(seededValues(2 * 32 * 32 * 3, 3, 0, 1), [2, 32, 32, 3]);
   const pa = a.predict(x) as tf.Tensor, pb = b.predict(x) as tf.Tensor;
   assertEquals(pa.shape, [2, 4]);
-  pa.sum(1).dataSync().forEach((s) => assertAlmostEquals(s, 1, 1e-5));
   assertEquals(Array.from(pa.dataSync()), Array.from(pb.dataSync()), "same seed, same model");
+  // Logits by default; `softmax: true` adds the final softmax (the same scores, normalized).
+  const withSoftmax = squeezeNet({ ...opts, softmax: true });
+  assertEquals(withSoftmax.countParams(), a.countParams());
+  const probs = withSoftmax.predict(x) as tf.Tensor, expected = tf.softmax(pa);
+  probs.sum(1).dataSync().forEach((s) => assertAlmostEquals(s, 1, 1e-5));
+  probs.dataSync().forEach((p, i) => assertAlmostEquals(p, expected.dataSync()[i], 1e-6));
+  tf.dispose([probs, expected]);
+  withSoftmax.dispose();
   const y = tf.oneHot(tf.tensor1d([0, 2], "int32"), 4);
   const grads = tf.variableGrads(() =>
-    tf.losses.softmaxCrossEntropy(
-      y,
-      tf.log(tf.add(a.apply(x, { training: true }) as tf.Tensor, 1e-7)),
-    )
+    tf.losses.softmaxCrossEntropy(y, a.apply(x, { training: true }) as tf.Tensor)
   );
   assert(Object.keys(grads.grads).length === a.trainableWeights.length, "a gradient per weight");
   // With batch norm: one BN per convolution but the classifier's, and no conv biases.

@@ -44,8 +44,9 @@ export async function probeXceptionStep(size: number, batch: number): Promise<St
   const step = () => {
     const loss = opt.minimize(
       () =>
-        tf.mean(
-          tf.metrics.categoricalCrossentropy(y, net.apply(x, { training: true }) as tf.Tensor),
+        tf.losses.softmaxCrossEntropy(
+          y,
+          net.apply(x, { training: true }) as tf.Tensor,
         ) as tf.Scalar,
       true,
     );

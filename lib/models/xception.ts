@@ -14,13 +14,16 @@
  *   shortcut; the count is a parameter (`middleBlocks`, 8 in the paper).
  * - **Exit flow**: block 13 (728 → 1024 channels, pooled, with a shortcut), block 14 (separable
  *   convolutions to 1536 and 2048 channels with ReLU), global average pooling and a dense
- *   softmax classifier.
+ *   classifier. It returns **logits** (Keras' `classifier_activation=None`): the book's losses
+ *   take logits, and `tf.softmax` turns them into probabilities where a page needs them
+ *   (`softmax: true` adds Keras' default final softmax).
  *
  * Every convolution has batch normalization after it and no bias.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { seededDropout } from "../tfjs/seeded_dropout.ts";
 import { scaleFilters } from "./squeezenet.ts";
 
 /** Options of {@link xception}. */
@@ -37,8 +40,10 @@ export interface XceptionOptions {
   middleBlocks?: number;
   /** Include the head — global average pooling and the dense classifier (default true). */
   includeTop?: boolean;
-  /** Dropout before the classifier (default 0: Keras has none). */
+  /** Dropout before the classifier (default 0: Keras has none; seeded, see `SeededDropout`). */
   dropout?: number;
+  /** End with a softmax (default false: the model returns logits). */
+  softmax?: boolean;
   /** Seed of the weight initializers (default 1). */
   seed?: number;
   /** Model name (default `xception`). */
@@ -159,11 +164,16 @@ export function xception(opts: XceptionOptions = {}): tf.LayersModel {
 
   if (opts.includeTop ?? true) {
     x = apply(tf.layers.globalAveragePooling2d({ name: "avg_pool" }), x);
-    if (opts.dropout) x = apply(tf.layers.dropout({ rate: opts.dropout, name: "dropout" }), x);
+    if (opts.dropout) {
+      x = apply(
+        seededDropout({ rate: opts.dropout, seed: (opts.seed ?? 1) * 1000 + 999, name: "dropout" }),
+        x,
+      );
+    }
     x = apply(
       tf.layers.dense({
         units: opts.numClasses ?? 1000,
-        activation: "softmax",
+        activation: opts.softmax ? "softmax" : "linear",
         kernelInitializer: glorot(),
         name: "predictions",
       }),

@@ -77,15 +77,21 @@ Deno.test("xception: a CPU-sized variant (narrow, 2 middle blocks) is seeded and
   assertEquals(a.getLayer("block6_add").outputShape, [null, 3, 3, 91]);
   const x = tf.tensor4d(seededValues(2 * 40 * 40 * 3, 4, 0, 1), [2, 40, 40, 3]);
   const pa = a.predict(x) as tf.Tensor, pb = b.predict(x) as tf.Tensor;
-  pa.sum(1).dataSync().forEach((s) => assertAlmostEquals(s, 1, 1e-5));
   assertEquals(Array.from(pa.dataSync()), Array.from(pb.dataSync()), "same seed, same model");
+  // Logits by default; `softmax: true` ends in Keras' softmax classifier (same parameters).
+  assertEquals(a.getLayer("predictions").getConfig().activation, "linear");
+  const withSoftmax = xception({ ...opts, softmax: true });
+  assertEquals(withSoftmax.getLayer("predictions").getConfig().activation, "softmax");
+  assertEquals(withSoftmax.countParams(), a.countParams());
+  const probs = withSoftmax.predict(x) as tf.Tensor, expected = tf.softmax(pa);
+  probs.sum(1).dataSync().forEach((s) => assertAlmostEquals(s, 1, 1e-5));
+  probs.dataSync().forEach((p, i) => assertAlmostEquals(p, expected.dataSync()[i], 1e-6));
+  tf.dispose([probs, expected]);
+  withSoftmax.dispose();
   // One SGD step lowers the loss on the batch: every separable convolution gets a gradient.
   const y = tf.oneHot(tf.tensor1d([0, 2], "int32"), 3);
   const loss = () =>
-    tf.losses.softmaxCrossEntropy(
-      y,
-      tf.log(tf.add(a.apply(x, { training: true }) as tf.Tensor, 1e-7)),
-    ) as tf.Scalar;
+    tf.losses.softmaxCrossEntropy(y, a.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
   const opt = tf.train.sgd(0.05);
   const before = opt.minimize(loss, true)!;
   const after = loss();
