@@ -19,6 +19,11 @@ Deno.test("chapter 4 runs top to bottom in quick mode and writes its summary", a
   }
   assertEquals(summary.xception_full_step_size, 71);
   assert(summary.xception_full_step_seconds > 0, "the full-size step was timed");
+  for (
+    const key of ["squeezenet_keras_train_cpu_minutes", "xception_lightning_train_cpu_minutes"]
+  ) {
+    assert(summary[key] > 0, `${key}: the fit's CPU time was measured`);
+  }
   for (const [dir, style] of [["squeezenet-keras", "keras"], ["xception-lightning", "lightning"]]) {
     const m = JSON.parse(await Deno.readTextFile(`${outDir}/${dir}/metrics.json`));
     assertEquals(m.style, style);
