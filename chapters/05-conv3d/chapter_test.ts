@@ -50,7 +50,12 @@ Deno.test("chapter 5's face-mask notebook runs in quick mode and adds its figure
   const log = await runChapterQuick("chapters/05-conv3d/face_mask.ipynb");
   const summary = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
   for (
-    const key of ["mask_classifier_test_acc", "mask_lightning_test_acc", "mask_detection_recall"]
+    const key of [
+      "mask_classifier_test_acc",
+      "mask_lightning_test_acc",
+      "mask_detection_recall",
+      "mask_detection_precision",
+    ]
   ) {
     assert(summary[key] >= 0 && summary[key] <= 1, `${key} = ${summary[key]}`);
   }
@@ -58,6 +63,10 @@ Deno.test("chapter 5's face-mask notebook runs in quick mode and adds its figure
   // What the dataset builder caught in the dirty source folder is on the page.
   assertStringIncludes(log, "dropped, duplicate:");
   assertStringIncludes(log, "near-duplicate groups kept whole in one split:");
+  // The classifier trains on the detector's own face crops; photos without a face are counted.
+  assert(/train +96 photos: no face found in \d+/.test(log), "crop counts per split on the page");
+  assert(summary.mask_no_face_photos >= 0);
+  assert((await Deno.stat(`${outDir}/mask/crops.png`)).size > 0);
   assert((await Deno.stat(`${outDir}/mask-model/model.json`)).size > 0);
   assert((await Deno.stat(`${outDir}/mask/composed-annotated.png`)).size > 0);
 });

@@ -40,12 +40,14 @@ export interface MaskModelMetadata {
   imageSize: number;
   /** Margin of the face crop. */
   margin: number;
+  /** The face detector's score threshold the training crops were cut with (older models: none). */
+  minScore?: number;
 }
 
 /** Loads BlazeFace and the saved classifier into a {@link MaskDetector}. */
 export async function loadMaskDetector(
   modelDir = DEFAULT_MASK_MODEL,
-  minScore = 0.6,
+  minScore?: number,
 ): Promise<MaskDetector> {
   let classifier: tf.LayersModel;
   try {
@@ -64,7 +66,8 @@ export async function loadMaskDetector(
     classes: meta.classes,
     inputSize: meta.imageSize,
     margin: meta.margin,
-    minScore,
+    // The threshold the classifier's training crops were cut with, unless told otherwise.
+    minScore: minScore ?? meta.minScore ?? 0.6,
   });
 }
 
@@ -132,12 +135,16 @@ async function main(argv: string[]): Promise<number> {
   const files = argv.filter((a, i) => !a.startsWith("--") && !(outIdx >= 0 && i === outIdx + 1));
   if (files.length === 0) {
     console.error(
-      "usage: deno task detect-mask <image…> [--out DIR] [--model=DIR] [--min-score=0.6]",
+      "usage: deno task detect-mask <image…> [--out DIR] [--model=DIR] [--min-score=P]",
     );
     return 2;
   }
   await useWasm();
-  const detector = await loadMaskDetector(opt("model"), Number(opt("min-score") ?? 0.6));
+  const minScore = opt("min-score");
+  const detector = await loadMaskDetector(
+    opt("model"),
+    minScore === undefined ? undefined : Number(minScore),
+  );
   let failed = false;
   for (const r of await detectMasks(detector, files, outDir)) {
     console.log(JSON.stringify(r));

@@ -4,6 +4,7 @@ import { assert, assertEquals, assertStringIncludes } from "../../lib/testing/as
 import { mirrorDirsFor, projectRoot } from "../../lib/data/mod.ts";
 import { cnnClassifier } from "../../lib/models/mod.ts";
 import { fileIO, useWasm } from "../../lib/tfjs/mod.ts";
+import { loadMaskDetector } from "./detect_mask.ts";
 
 const FACE = "without_mask/0_0_aidai_0014.jpg";
 function mirrorFace(): string | undefined {
@@ -44,8 +45,12 @@ Deno.test({
         classes: ["with_mask", "without_mask"],
         imageSize: 64,
         margin: 0.2,
+        minScore: 0.55,
       });
       await model.save(fileIO(`${dir}/model`));
+      // The detector's threshold is the one the training crops were cut with, unless overridden.
+      assertEquals((await loadMaskDetector(`${dir}/model`)).options.minScore, 0.55);
+      assertEquals((await loadMaskDetector(`${dir}/model`, 0.7)).options.minScore, 0.7);
       const face = await sharp(mirrorFace()!).resize(120, 120, { fit: "inside" }).toBuffer();
       const bg = {
         width: 400,

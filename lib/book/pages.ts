@@ -546,7 +546,7 @@ export async function maskDemo(root: string): Promise<
     `square with a margin and labelled by the chapter's classifier — the same ` +
     `<code>MaskDetector</code> code as <code>deno task detect-mask</code>.</p>` +
     `<div id="mask-demo" class="demo" data-blazeface="mask-demo/blazeface/blazeface-back.json" ` +
-    `data-model="mask-demo/model/model.json" data-min-score="0.6">` +
+    `data-model="mask-demo/model/model.json">` +
     `<p><input type="file" id="mask-file" accept="image/*"></p>` +
     `<p id="mask-status">Loading the models…</p>` +
     `<canvas id="mask-canvas" style="max-width:100%"></canvas><ol id="mask-faces"></ol></div>` +

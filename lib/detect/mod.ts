@@ -1,7 +1,7 @@
 /**
  * Object detection parts for chapter 5's face-mask detector: BlazeFace (pretrained, run on tfjs
  * wasm) with anchor decoding and non-maximum suppression, IoU, and the detect → crop → classify
- * pipeline with annotated output.
+ * pipeline with annotated output, and the classifier's training crops cut the same way (`face_crops.ts`).
  *
  * @module
  */
@@ -17,5 +17,26 @@ export {
   nonMaxSuppression,
   type RgbImage,
 } from "./blazeface.ts";
-export { cropBox, type MaskDetection, MaskDetector, type MaskDetectorOptions } from "./mask.ts";
+export {
+  cropBox,
+  faceCropPixels,
+  type FaceFinder,
+  type MaskDetection,
+  MaskDetector,
+  type MaskDetectorOptions,
+  type Region,
+} from "./mask.ts";
+export {
+  cutFaceCrop,
+  type FaceCrop,
+  type FaceCropCacheOptions,
+  type FaceCropDataset,
+  faceCropDataset,
+  type FaceCropDatasetOptions,
+  faceCropKey,
+  type FaceCropOptions,
+  type FaceCropRun,
+  faceCropsOf,
+  type FaceCropSplit,
+} from "./face_crops.ts";
 export { annotate, readRgb } from "./mask_io.ts";

@@ -33,9 +33,28 @@ export function imageTensors(split: ImageSplit, numClasses: number, size: number
 }
 
 /**
+ * The indices of a seeded subset of about `count` of `labels` with every class in proportion to
+ * its share (at least one of each class present), ascending. `count >= N` returns every index.
+ */
+export function stratifiedIndices(labels: ArrayLike<number>, count: number, seed = 0): number[] {
+  const n = labels.length;
+  if (count >= n) return Array.from({ length: n }, (_, i) => i);
+  const byClass = new Map<number, number[]>();
+  Array.from(labels).forEach((l, i) => byClass.set(l, [...(byClass.get(l) ?? []), i]));
+  const rng = new Rng(seed);
+  const keep: number[] = [];
+  for (const [, idx] of [...byClass].sort((a, b) => a[0] - b[0])) {
+    const order = shuffledIndices(idx.length, () => rng.next());
+    const take = Math.max(1, Math.round((count * idx.length) / n));
+    for (let k = 0; k < take; k++) keep.push(idx[order[k]]);
+  }
+  return keep.sort((a, b) => a - b);
+}
+
+/**
  * A seeded subset of about `count` images with every class in proportion to its share (at least
- * one image of each class present), in the split's original order. `count >= N` returns a copy
- * of the whole split.
+ * one image of each class present), in the split's original order ({@link stratifiedIndices}).
+ * `count >= N` returns a copy of the whole split.
  */
 export function stratifiedSubset(
   split: ImageSplit,
@@ -43,22 +62,8 @@ export function stratifiedSubset(
   count: number,
   seed = 0,
 ): ImageSplit {
-  const n = split.labels.length;
   const px = size * size * 3;
-  let keep: number[];
-  if (count >= n) keep = Array.from({ length: n }, (_, i) => i);
-  else {
-    const byClass = new Map<number, number[]>();
-    split.labels.forEach((l, i) => byClass.set(l, [...(byClass.get(l) ?? []), i]));
-    const rng = new Rng(seed);
-    keep = [];
-    for (const [, idx] of [...byClass].sort((a, b) => a[0] - b[0])) {
-      const order = shuffledIndices(idx.length, () => rng.next());
-      const take = Math.max(1, Math.round((count * idx.length) / n));
-      for (let k = 0; k < take; k++) keep.push(idx[order[k]]);
-    }
-    keep.sort((a, b) => a - b);
-  }
+  const keep = stratifiedIndices(split.labels, count, seed);
   const images = new Float32Array(keep.length * px);
   keep.forEach((src, i) => images.set(split.images.subarray(src * px, (src + 1) * px), i * px));
   return {
@@ -68,7 +73,6 @@ export function stratifiedSubset(
   };
 }
 
-/** Number of images of each class (index = class) in a split. */
 export function classCounts(split: ImageSplit, numClasses: number): number[] {
   const counts = new Array(numClasses).fill(0);
   for (const l of split.labels) counts[l]++;

@@ -46,7 +46,7 @@ export {
   warmupCosine,
 } from "./schedule.ts";
 export { meanSmoothedCrossEntropy, smoothedCrossEntropy } from "./losses.ts";
-export { classCounts, imageTensors, stratifiedSubset } from "./image_data.ts";
+export { classCounts, imageTensors, stratifiedIndices, stratifiedSubset } from "./image_data.ts";
 export { randomZoom, zoomBoxes, type ZoomOptions } from "./zoom.ts";
 export {
   ClassifierModule,

@@ -52,12 +52,13 @@ async function main(root: HTMLElement): Promise<void> {
     classes: string[];
     imageSize: number;
     margin?: number;
+    minScore?: number;
   };
   const detector = new MaskDetector(BlazeFace.fromModel(faces, "back"), classifier, {
     classes: meta.classes,
     inputSize: meta.imageSize,
     margin: meta.margin,
-    minScore: Number(root.dataset.minScore ?? 0.6),
+    minScore: Number(root.dataset.minScore ?? meta.minScore ?? 0.6),
   });
   status.textContent = `Models loaded (BlazeFace and the ${
     meta.classes.join(" / ")
