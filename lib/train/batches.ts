@@ -155,6 +155,37 @@ export function randomShift(maxShift: number): Augment {
   };
 }
 
+/**
+ * Augmentation: a random brightness and contrast change per `NHWC` image in [0, 1] (lighting
+ * differs between photos more than between classes):
+ * $x' = \operatorname{clip}\big(c\,(x - \bar x) + \bar x + b,\ 0,\ 1\big)$ with the image mean
+ * $\bar x$, $c \sim U[1 - \text{contrast}, 1 + \text{contrast}]$ and
+ * $b \sim U[-\text{brightness}, \text{brightness}]$, seeded.
+ */
+export function randomBrightnessContrast(brightness: number, contrast: number): Augment {
+  if (!(brightness >= 0 && brightness < 1) || !(contrast >= 0 && contrast < 1)) {
+    throw new Error(
+      `randomBrightnessContrast: brightness and contrast must be in [0, 1), got ${brightness}, ${contrast}`,
+    );
+  }
+  return (batch, rng) => {
+    const n = batch.x.shape[0];
+    const c = Float32Array.from({ length: n }, () => 1 + contrast * (2 * rng.next() - 1));
+    const b = Float32Array.from({ length: n }, () => brightness * (2 * rng.next() - 1));
+    const x = tf.tidy(() => {
+      const shape = [n, ...batch.x.shape.slice(1).map(() => 1)];
+      const axes = batch.x.shape.slice(1).map((_, i) => i + 1);
+      const mean = tf.mean(batch.x, axes, true);
+      return tf.clipByValue(
+        batch.x.sub(mean).mul(tf.tensor(c, shape)).add(mean).add(tf.tensor(b, shape)),
+        0,
+        1,
+      );
+    });
+    return { x, y: batch.y.clone() };
+  };
+}
+
 /** Applies augmentations in order (intermediate batches are disposed by the caller's `tidy`). */
 export function composeAugments(...augments: Augment[]): Augment {
   return (batch, rng) => {

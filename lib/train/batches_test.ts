@@ -8,6 +8,7 @@ import {
   epochOrder,
   gaussianNoise,
   numBatches,
+  randomBrightnessContrast,
   randomFlipLeftRight,
   randomShift,
   toTfDataset,
@@ -100,4 +101,24 @@ Deno.test("randomShift moves whole images by at most maxShift (mirrored border);
   assertThrows(() => randomShift(-1), Error, "whole number");
   assertThrows(() => randomShift(5)(again, new Rng(1)), Error, "smaller than");
   tf.dispose([x, ds.y, b.x, b.y, again.x, again.y]);
+});
+
+Deno.test("randomBrightnessContrast: per-image affine change around the mean, clipped, seeded", () => {
+  const x = tf.tensor4d([0.2, 0.4, 0.6, 0.8, 0.5, 0.5, 0.5, 0.5], [2, 2, 2, 1]);
+  const y = tf.tensor2d([[1], [0]]);
+  const aug = randomBrightnessContrast(0.1, 0.3);
+  const out = aug({ x, y }, new Rng(4));
+  const v = out.x.arraySync() as number[][][][];
+  const first = v[0].flat(2), second = v[1].flat(2);
+  // The first image stays evenly spaced (an affine map), its spread scaled by c in [0.7, 1.3].
+  const step = first[1] - first[0];
+  for (let i = 1; i < 4; i++) assert(Math.abs(first[i] - first[i - 1] - step) < 1e-6);
+  assert(step >= 0.2 * 0.7 - 1e-6 && step <= 0.2 * 1.3 + 1e-6, `step ${step}`);
+  // A flat image only moves by the brightness offset.
+  assert(second.every((p) => Math.abs(p - second[0]) < 1e-6 && Math.abs(p - 0.5) <= 0.1 + 1e-6));
+  assertEquals(out.x.arraySync(), aug({ x, y }, new Rng(4)).x.arraySync());
+  const bright = randomBrightnessContrast(0.9, 0)({ x, y }, new Rng(1)).x.arraySync();
+  assert((bright as number[][][][]).flat(3).every((p) => p >= 0 && p <= 1));
+  assertThrows(() => randomBrightnessContrast(1, 0), Error, "brightness and contrast");
+  tf.dispose([x, y, out.x, out.y]);
 });

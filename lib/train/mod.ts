@@ -24,6 +24,7 @@ export {
   epochOrder,
   gaussianNoise,
   numBatches,
+  randomBrightnessContrast,
   randomFlipLeftRight,
   randomShift,
   type TensorDataset,
