@@ -10,7 +10,7 @@
  * | `execute.py` / `execute.ts` | notebook executor over `jupyter_client` that keeps outputs the Deno kernel sends after "idle" |
  * | `site.ts` / `markdown.ts` | static site renderer (marked, KaTeX at build time, highlight.js; relative links, no CDN) |
  * | `book.ts` | `deno task book` / `test:book`: execute every chapter, build and verify `_site/` |
- * | `serve.ts` | `deno task serve`: static server for `_site/` on 127.0.0.1 |
+ * | `serve.ts` | `deno task serve`: static server for `_site/` on 127.0.0.1, cross-origin isolated (COOP/COEP) |
  * | `browser.ts` | headless Debian Chromium via `playwright-core` for the browser tests |
  * | `pages.ts` | pages generated from run and dataset files: Results, run the book, dataset and model cards (with the live classifier), the engine demo |
  * | `search.ts` | the prebuilt search index and its in-page ranking |
@@ -119,7 +119,13 @@ export {
   planChapter,
   verifySite,
 } from "./book.ts";
-export { contentType, serveSite, staticHandler } from "./serve.ts";
+export {
+  contentType,
+  ISOLATION_HEADERS,
+  type ServeOptions,
+  serveSite,
+  staticHandler,
+} from "./serve.ts";
 export { type BookBrowser, chromiumPath, openBrowser, requestsLeaving } from "./browser.ts";
 export {
   chapterRunsName,

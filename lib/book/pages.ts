@@ -400,6 +400,7 @@ export async function cardPages(
         meta?.margin === undefined
       ) {
         bundles.set(CLASSIFIER_BUNDLE, { entry: CLASSIFIER_ENTRY });
+        for (const [to, from] of CLASSIFIER_ASSETS) copies.set(to, from);
         parts.splice(quick ? 2 : 1, 0, classifierDemoHtml(`${name}/model.json`));
       }
       const label = `Model card: ${basename(d)}${quick ? " (quick run)" : ""}`;
@@ -415,19 +416,39 @@ export const CLASSIFIER_BUNDLE = "assets/demos/classifier.js";
 /** Site path of the engine demo's bundle. */
 export const ENGINE_BUNDLE = "assets/demos/engine.js";
 const CLASSIFIER_ENTRY = fromFileUrl(new URL("./demos/classifier_demo.ts", import.meta.url));
+/** Site path of wasm-vips' ES module (its `vips.wasm` beside it), which the demo imports. */
+export const VIPS_MODULE = "assets/vips/vips-es6.js";
+/** Site path of the service worker that isolates pages on hosts that cannot send headers. */
+export const COI_WORKER = "coi-serviceworker.js";
+const modules = (path: string) =>
+  fromFileUrl(new URL(`../../node_modules/${path}`, import.meta.url));
+/**
+ * What the classifier demo needs besides its bundle: libvips in WebAssembly (the core module only,
+ * 5 MB, 2 MB gzipped; its licence and the notices of the libraries inside) and the service worker,
+ * at the site's root so that its scope covers every page.
+ */
+const CLASSIFIER_ASSETS: [string, string][] = [
+  [VIPS_MODULE, modules("wasm-vips/lib/vips-es6.js")],
+  ["assets/vips/vips.wasm", modules("wasm-vips/lib/vips.wasm")],
+  ["assets/vips/LICENSE", modules("wasm-vips/LICENSE")],
+  ["assets/vips/THIRD-PARTY-NOTICES.md", modules("wasm-vips/THIRD-PARTY-NOTICES.md")],
+  [COI_WORKER, modules("coi-serviceworker/coi-serviceworker.js")],
+];
 const ENGINE_ENTRY = fromFileUrl(new URL("./demos/engine_demo.ts", import.meta.url));
 // The engine's gemm imports node:worker_threads for its helper thread: stubbed in the page.
 const ENGINE_IMPORT_MAP = fromFileUrl(new URL("./demos/engine_import_map.json", import.meta.url));
 
 /** The "try it" section of a classifier's page (one folder deep: `models/<name>.html`). */
 export function classifierDemoHtml(modelJson: string): string {
-  return `<section id="classifier-demo" class="demo" data-model="${
-    escapeXml(modelJson)
-  }" data-top="3">` +
+  return `<script src="../${COI_WORKER}"></script>` +
+    `<section id="classifier-demo" class="demo" data-model="${
+      escapeXml(modelJson)
+    }" data-vips="../${VIPS_MODULE}" data-top="3">` +
     `<h2 id="try-it">Try it in your browser</h2>` +
     `<p>The model runs in this page with TensorFlow.js (served by this site; nothing is uploaded). ` +
-    `Choose or drop a photo: it is fitted into the model's square as <code>deno task predict</code> ` +
-    `does, then classified.</p>` +
+    `Choose or drop a photo: libvips, the library under <code>deno task predict</code>'s sharp, ` +
+    `compiled to WebAssembly, fits it into the model's square with the same steps and the same ` +
+    `bytes, then the model classifies it.</p>` +
     `<p><input type="file" id="classifier-file" accept="image/*"></p>` +
     `<p id="classifier-status">Loading the model…</p>` +
     `<div class="demo-result"><img id="classifier-preview" alt="" width="128">` +

@@ -8,6 +8,7 @@
  */
 import { basename, dirname } from "node:path";
 import { projectRoot } from "../data/assets.ts";
+import { ISOLATION_HEADERS } from "./serve.ts";
 import { type Heading, highlight, renderMarkdown, renderMath } from "./markdown.ts";
 import { escapeXml } from "../viz/svg.ts";
 import { type CellOutput, joinSource, type Notebook } from "./notebook.ts";
@@ -584,6 +585,11 @@ export async function buildSite(chapters: Chapter[], options: SiteOptions = {}):
     }
   }
   await Deno.writeTextFile(`${out}/assets/book.css`, BOOK_CSS);
+  // Netlify's and Cloudflare Pages' header file: isolate every page, as `deno task serve` does.
+  await Deno.writeTextFile(
+    `${out}/_headers`,
+    `/*\n${Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}\n`).join("")}`,
+  );
   const nm = `${projectRoot()}/node_modules`;
   await Deno.mkdir(`${out}/assets/katex`, { recursive: true });
   await Deno.copyFile(`${nm}/katex/dist/katex.min.css`, `${out}/assets/katex/katex.min.css`);

@@ -133,7 +133,7 @@ Deno.test({
     assert(chromium, "chromium is required in CI (apt-get install chromium)");
     const root = await fixtureRoot();
     const out = `${root}/_site`;
-    const server = serveSite(out, 0, undefined, "/book/");
+    const server = serveSite(out, 0, undefined, { base: "/book/" });
     let b: BookBrowser | undefined;
     try {
       const r = await buildBook({

@@ -3,25 +3,28 @@
  * Browser entry of the classifier demo on a model's page: loads the published tfjs model
  * (`data-model`, a `model.json` URL served by the site), and for a chosen or dropped photo shows
  * the top-k classes with probabilities. Everything follows `deno task predict`
- * (`chapters/02-cnn/predict.ts`; `demos_test.ts` checks they agree): the browser decodes the photo
- * upright at full size, and `lib/dataset/resize.ts` fits it into the model's square with sharp's
- * algorithm (`resize` in its metadata: `cover` crops the centre, `contain` pads with black; a
- * photo with an EXIF orientation is resized as stored, then turned, as sharp does) — within 2 grey
- * levels of sharp for a PNG, 16 for a JPEG (sharp decodes those at reduced scale) — then scales it
- * to [0, 1], RGB. The model returns logits; softmax gives the
- * probabilities.
+ * (`chapters/02-cnn/predict.ts`; `demos_test.ts` checks they agree to 1e-4): the photo's file is
+ * decoded and fitted into the model's square by libvips itself, compiled to WebAssembly
+ * (wasm-vips, `data-vips`: its ES module, served by the site beside `vips.wasm`), with sharp's
+ * steps (`lib/dataset/vips_fit.ts`: shrink-on-load, Lanczos-3, EXIF turn, `cover` crop or
+ * `contain` padding as the model's metadata says) — the same bytes as sharp — then scaled to
+ * [0, 1], RGB. The model returns logits; softmax gives the probabilities.
+ *
+ * wasm-vips runs on threads sharing memory, which browsers allow only in a cross-origin isolated
+ * page (COOP/COEP headers: `deno task serve` sends them, `_headers` asks Netlify/Cloudflare Pages
+ * to, and `coi-serviceworker.js` adds them on hosts that cannot, such as GitHub Pages, after one
+ * reload). Without isolation the page says so instead of waiting forever.
  *
  * `window.classifierDemo` exposes `{ ready, top }` for tests.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type Vips from "wasm-vips";
 // Register the book's custom layers, so models that use them load (as predict.ts does).
 import "../../tfjs/gem_pool.ts";
 import "../../tfjs/seeded_dropout.ts";
-import { exifOrientation } from "../../dataset/exif.ts";
-import { fitSquare, unorient } from "../../dataset/resize.ts";
-import { decodeRgb, isJpeg } from "./pixels.ts";
+import { fitSquareVips, type VipsModule } from "../../dataset/vips_fit.ts";
 
 interface Meta {
   classes: string[];
@@ -40,19 +43,29 @@ const state: ClassifierDemoState = { ready: false };
 (globalThis as unknown as { classifierDemo: ClassifierDemoState }).classifierDemo = state;
 
 /**
- * The photo as the model's input: fitted into its square by the dataset's resize
- * ({@link fitSquare}, sharp's algorithm in TypeScript) and scaled to [0, 1].
+ * Loads wasm-vips from the site (`url`: its ES module; not bundled, since it starts its worker
+ * threads from its own URL), with the core formats only (JPEG, PNG, WebP, GIF, TIFF).
  */
+async function loadVips(url: string): Promise<VipsModule> {
+  if (!globalThis.crossOriginIsolated) {
+    throw new Error(
+      "this page is not cross-origin isolated (no COOP/COEP headers), which libvips' threads " +
+        "need; serve the site with `deno task serve`, or reload once so coi-serviceworker.js " +
+        "can add them",
+    );
+  }
+  const module = await import(new URL(url, document.baseURI).href) as { default: typeof Vips };
+  return await module.default({ dynamicLibraries: [] });
+}
+
+/** The photo as the model's input: fitted like sharp does ({@link fitSquareVips}), in [0, 1]. */
 export async function pixelsOf(
+  vips: VipsModule,
   file: Blob,
   size: number,
   resize: "cover" | "contain",
 ): Promise<Float32Array> {
-  // sharp resizes a photo as stored and turns it upright afterwards: undo the browser's turn.
-  const jpeg = await isJpeg(file);
-  const orientation = jpeg ? exifOrientation(new Uint8Array(await file.arrayBuffer())) : 1;
-  const stored = unorient(await decodeRgb(file), orientation);
-  const fitted = fitSquare(stored, size, { fit: resize, jpeg, orientation });
+  const fitted = fitSquareVips(vips, new Uint8Array(await file.arrayBuffer()), size, resize);
   return Float32Array.from(fitted.data, (v) => v / 255);
 }
 
@@ -63,7 +76,10 @@ async function main(root: HTMLElement): Promise<void> {
   const status = root.querySelector<HTMLElement>("#classifier-status")!;
   await tf.setBackend("cpu"); // exact float32 arithmetic everywhere, no GPU differences
   state.backend = tf.getBackend();
-  const model = await tf.loadLayersModel(root.dataset.model!);
+  const [model, vips] = await Promise.all([
+    tf.loadLayersModel(root.dataset.model!),
+    loadVips(root.dataset.vips!),
+  ]);
   const meta = model.getUserDefinedMetadata() as Meta;
   const k = Math.min(Number(root.dataset.top ?? 3), meta.classes.length);
   status.textContent = `Model loaded: ${meta.classes.length} classes (${
@@ -72,7 +88,7 @@ async function main(root: HTMLElement): Promise<void> {
   state.ready = true;
   const classify = async (file: File) => {
     preview.src = URL.createObjectURL(file);
-    const pixels = await pixelsOf(file, meta.imageSize, meta.resize ?? "cover");
+    const pixels = await pixelsOf(vips, file, meta.imageSize, meta.resize ?? "cover");
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [1, meta.imageSize, meta.imageSize, 3]);
       return tf.softmax(model.predict(x) as tf.Tensor).dataSync(); // the model returns logits

@@ -5,12 +5,17 @@
  *
  * @module
  */
-import type { PixelImage } from "../../dataset/resize.ts";
 
-/** Whether the file starts with a JPEG's magic bytes. */
-export async function isJpeg(file: Blob): Promise<boolean> {
-  const head = new Uint8Array(await file.slice(0, 3).arrayBuffer());
-  return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+/** An interleaved 8-bit image. */
+export interface PixelImage {
+  /** `height · width · channels` bytes, row-major. */
+  data: Uint8Array;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Channels per pixel (3 for RGB). */
+  channels: number;
 }
 
 /** The upright photo at full resolution, 3 channels. */
