@@ -62,6 +62,12 @@ export function sweepFigures(summaries: Record<string, number>[]): Record<string
   return out;
 }
 
+/** `summary` without the figures of an earlier sweep (`…_meanN`, `…_stdN` of {@link SWEPT}). */
+export function withoutSweep(summary: Record<string, unknown>): Record<string, unknown> {
+  const swept = new RegExp(`^(${SWEPT.join("|")})_(mean|std)\\d+$`);
+  return Object.fromEntries(Object.entries(summary).filter(([k]) => !swept.test(k)));
+}
+
 function parseSweepArgs(argv: string[]) {
   let seeds = [1, 2, 3], parallel = 1, aggregateOnly = false;
   const rest: string[] = [];
@@ -158,8 +164,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   const figures = sweepFigures(summaries);
   const target = `${base.runDir}/summary.json`;
-  const previous = await Deno.readTextFile(target).then(JSON.parse).catch(() => ({}));
-  await writeJsonAtomic(target, { ...previous, ...figures });
+  const previous: Record<string, unknown> = await Deno.readTextFile(target).then(JSON.parse)
+    .catch(() => ({}));
+  await writeJsonAtomic(target, { ...withoutSweep(previous), ...figures });
   const n = seeds.length;
   for (const style of ["keras", "lightning"]) {
     const m = figures[`${style}_test_acc_mean${n}`], s = figures[`${style}_test_acc_std${n}`];

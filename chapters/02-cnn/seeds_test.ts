@@ -1,5 +1,5 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "../../lib/testing/asserts.ts";
-import { meanStd, sweepFigures } from "./seeds.ts";
+import { meanStd, sweepFigures, withoutSweep } from "./seeds.ts";
 
 Deno.test("seed sweep: mean and sample standard deviation per style", () => {
   assertEquals(meanStd([0.5]), { mean: 0.5, std: 0 });
@@ -18,4 +18,15 @@ Deno.test("seed sweep: mean and sample standard deviation per style", () => {
   assertEquals(f.lightning_test_acc_std3, 0);
   assertAlmostEquals(f.keras_val_acc_mean3, 0.81, 1e-12);
   assertThrows(() => sweepFigures([{ keras_test_acc: 1 }]), Error, "no lightning_test_acc");
+});
+
+Deno.test("seed sweep: a new sweep replaces the figures of an earlier one (other seed counts too)", () => {
+  const kept = withoutSweep({
+    keras_test_acc: 0.91,
+    keras_test_acc_mean2: 0.9,
+    lightning_val_acc_std2: 0.01,
+    keras_test_acc_mean3: 0.905,
+    max_pooling_test_acc: 0.907,
+  });
+  assertEquals(kept, { keras_test_acc: 0.91, max_pooling_test_acc: 0.907 });
 });

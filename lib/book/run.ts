@@ -177,6 +177,13 @@ export async function runNotebookScript(
       Deno.chdir(cwd);
       globalThis.removeEventListener("unhandledrejection", onRejection);
     }
+    // Only the chapter's default run is what the site publishes: a run with options (another
+    // seed, dataset or `--styles-only`) must not replace it.
+    const chapterOptions = args.filter((a) => a !== "--quick");
+    if (chapterOptions.length > 0) {
+      log(`executed notebook not kept: this run had options (${chapterOptions.join(" ")})`);
+      return 0;
+    }
     await keepScriptRun(notebookPath, recorder, {
       date: new Date().toISOString(),
       mode,

@@ -53,3 +53,15 @@ Deno.test("runner: type errors and runtime errors point at notebook cells", asyn
   assertMatch(e.stderr, /throws\.ipynb cell 2, line 2:9/);
   assertEquals(leftovers(), []);
 });
+
+Deno.test("runner: only the default run is kept for the site; a run with options says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run([`${testdata}/ok.ipynb`, "--quick", "--seed", "2"], dir);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stderr, /executed notebook not kept: this run had options \(--seed 2\)/);
+    assert(!/executed notebook kept/.test(r.stderr + r.stdout), "a seed run replaced the kept run");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
