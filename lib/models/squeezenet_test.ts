@@ -4,6 +4,7 @@ import { useWasm } from "../tfjs/backend.ts";
 import { seededValues } from "../tfjs/reference.ts";
 import { countMultAdds } from "./complexity.ts";
 import { squeezeNet } from "./squeezenet.ts";
+import { assertSoftmaxOfLogits } from "./_test_utils.ts";
 
 await useWasm();
 
@@ -112,12 +113,7 @@ Deno.test("squeezeNet: a CPU-sized variant returns logits, seeded, and trains", 
   assertEquals(Array.from(pa.dataSync()), Array.from(pb.dataSync()), "same seed, same model");
   // Logits by default; `softmax: true` adds the final softmax (the same scores, normalized).
   const withSoftmax = squeezeNet({ ...opts, softmax: true });
-  assertEquals(withSoftmax.countParams(), a.countParams());
-  const probs = withSoftmax.predict(x) as tf.Tensor, expected = tf.softmax(pa);
-  probs.sum(1).dataSync().forEach((s) => assertAlmostEquals(s, 1, 1e-5));
-  probs.dataSync().forEach((p, i) => assertAlmostEquals(p, expected.dataSync()[i], 1e-6));
-  tf.dispose([probs, expected]);
-  withSoftmax.dispose();
+  assertSoftmaxOfLogits(withSoftmax, a, x, pa);
   const y = tf.oneHot(tf.tensor1d([0, 2], "int32"), 4);
   const grads = tf.variableGrads(() =>
     tf.losses.softmaxCrossEntropy(y, a.apply(x, { training: true }) as tf.Tensor)

@@ -1,9 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../testing/asserts.ts";
+import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { useWasm } from "../tfjs/backend.ts";
 import { seededValues } from "../tfjs/reference.ts";
 import { blockCosts } from "./complexity.ts";
 import { xception } from "./xception.ts";
+import { assertSoftmaxOfLogits } from "./_test_utils.ts";
 
 await useWasm();
 
@@ -82,12 +83,7 @@ Deno.test("xception: a CPU-sized variant (narrow, 2 middle blocks) is seeded and
   assertEquals(a.getLayer("predictions").getConfig().activation, "linear");
   const withSoftmax = xception({ ...opts, softmax: true });
   assertEquals(withSoftmax.getLayer("predictions").getConfig().activation, "softmax");
-  assertEquals(withSoftmax.countParams(), a.countParams());
-  const probs = withSoftmax.predict(x) as tf.Tensor, expected = tf.softmax(pa);
-  probs.sum(1).dataSync().forEach((s) => assertAlmostEquals(s, 1, 1e-5));
-  probs.dataSync().forEach((p, i) => assertAlmostEquals(p, expected.dataSync()[i], 1e-6));
-  tf.dispose([probs, expected]);
-  withSoftmax.dispose();
+  assertSoftmaxOfLogits(withSoftmax, a, x, pa);
   // One SGD step lowers the loss on the batch: every separable convolution gets a gradient.
   const y = tf.oneHot(tf.tensor1d([0, 2], "int32"), 3);
   const loss = () =>
