@@ -25,6 +25,7 @@ import type Vips from "wasm-vips";
 import "../../tfjs/gem_pool.ts";
 import "../../tfjs/seeded_dropout.ts";
 import { fitSquareVips, type VipsModule } from "../../dataset/vips_fit.ts";
+import { onPhoto } from "./pixels.ts";
 
 interface Meta {
   classes: string[];
@@ -101,18 +102,9 @@ async function main(root: HTMLElement): Promise<void> {
       return li;
     }));
   };
-  const run = (f: File | undefined) => {
-    if (!f) return;
-    classify(f).catch((e) => {
-      state.error = String(e);
-      status.textContent = `Could not classify ${f.name}: ${e}`;
-    });
-  };
-  input.addEventListener("change", () => run(input.files?.[0]));
-  root.addEventListener("dragover", (e) => e.preventDefault());
-  root.addEventListener("drop", (e) => {
-    e.preventDefault();
-    run(e.dataTransfer?.files[0]);
+  onPhoto(root, input, classify, (f, e) => {
+    state.error = String(e);
+    status.textContent = `Could not classify ${f.name}: ${e}`;
   });
 }
 

@@ -18,7 +18,7 @@ import "../../tfjs/gem_pool.ts";
 import "../../tfjs/seeded_dropout.ts";
 import { BlazeFace } from "../../detect/blazeface.ts";
 import { MaskDetector } from "../../detect/mask.ts";
-import { decodeRgb } from "./pixels.ts";
+import { decodeRgb, onPhoto } from "./pixels.ts";
 
 interface Face {
   box: number[];
@@ -106,18 +106,9 @@ async function main(root: HTMLElement): Promise<void> {
     }));
     status.textContent = dets.length ? `${dets.length} face(s) found.` : "No face found.";
   };
-  const start = (f: File | undefined) => {
-    if (!f) return;
-    run(f).catch((e) => {
-      state.error = String(e);
-      status.textContent = `Could not process ${f.name}: ${e}`;
-    });
-  };
-  input.addEventListener("change", () => start(input.files?.[0]));
-  root.addEventListener("dragover", (e) => e.preventDefault());
-  root.addEventListener("drop", (e) => {
-    e.preventDefault();
-    start(e.dataTransfer?.files[0]);
+  onPhoto(root, input, run, (f, e) => {
+    state.error = String(e);
+    status.textContent = `Could not process ${f.name}: ${e}`;
   });
 }
 

@@ -36,3 +36,24 @@ export async function decodeRgb(file: Blob): Promise<PixelImage> {
   }
   return { data, width: canvas.width, height: canvas.height, channels: 3 };
 }
+
+/**
+ * Runs `handle` on the photo chosen in `input` or dropped onto `root`; a rejection goes to
+ * `onError` with the file, so the page can say which photo failed.
+ */
+export function onPhoto(
+  root: HTMLElement,
+  input: HTMLInputElement,
+  handle: (file: File) => Promise<void>,
+  onError: (file: File, error: unknown) => void,
+): void {
+  const start = (file: File | undefined) => {
+    if (file) handle(file).catch((e) => onError(file, e));
+  };
+  input.addEventListener("change", () => start(input.files?.[0]));
+  root.addEventListener("dragover", (e) => e.preventDefault());
+  root.addEventListener("drop", (e) => {
+    e.preventDefault();
+    start(e.dataTransfer?.files[0]);
+  });
+}
