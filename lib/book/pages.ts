@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256File } from "../data/assets.ts";
 import { basename, dirname, relative } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { escapeXml } from "../viz/svg.ts";
@@ -245,13 +245,6 @@ function sizeText(bytes: number): string {
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
   if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} kB`;
   return `${bytes} B`;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  const file = await Deno.open(path);
-  for await (const chunk of file.readable) hash.update(chunk);
-  return hash.digest("hex");
 }
 
 function mdPage(md: string): string {
