@@ -13,3 +13,4 @@ export {
 } from "./metrics.ts";
 export { type Evaluation, EvaluationAccumulator } from "./evaluation.ts";
 export { type LrSchedule, warmupCosine } from "./schedule.ts";
+export { bookThreads, defaultThreads, envThreads, logicalCores } from "./threads.ts";

@@ -11,6 +11,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { patchWasmKernels } from "./patches.ts";
+import { registerThreadedWasm, wasmThreadsInUse } from "./wasm_threads.ts";
+import { bookThreads } from "../common/threads.ts";
 
 /** Options for {@link useWasm}. */
 export interface UseWasmOptions {
@@ -21,6 +23,16 @@ export interface UseWasmOptions {
   wasmPaths?: string | Record<string, string>;
   /** Skip re-registering the patched kernels (only for reproducing stock behaviour). */
   stockKernels?: boolean;
+  /**
+   * XNNPACK threads (1-8), fixed for the process at the backend's first initialisation.
+   * Default: `BOOK_THREADS`, else 2 on 4+ cores and 1 on smaller machines.
+   */
+  threads?: number;
+}
+
+/** The XNNPACK thread count of the running wasm backend (1: the single-threaded binary). */
+export function wasmThreads(): number {
+  return wasmThreadsInUse();
 }
 
 /**
@@ -32,6 +44,8 @@ export async function useWasm(options: UseWasmOptions = {}): Promise<"wasm"> {
   if (!options.stockKernels) patchWasmKernels();
   // Must precede the backend's first initialisation; tfjs throws otherwise.
   if (options.wasmPaths != null) setWasmPaths(options.wasmPaths);
+  const threads = options.threads ?? bookThreads(8);
+  if (threads > 1 && options.wasmPaths == null) registerThreadedWasm(threads);
   const ok = await tf.setBackend("wasm");
   if (!ok || tf.getBackend() !== "wasm") {
     throw new Error(

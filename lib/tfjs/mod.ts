@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { assertWasm, useWasm, type UseWasmOptions, withBackend } from "./backend.ts";
+export { assertWasm, useWasm, type UseWasmOptions, wasmThreads, withBackend } from "./backend.ts";
 export {
   KERNEL_PATCHES,
   type KernelPatch,

@@ -36,6 +36,7 @@
 
 import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
 import { canLoadModule, gemmWasm, wasmGemmAvailable, wasmHelperReady } from "./gemm_wasm.ts";
+import { bookThreads } from "../../common/threads.ts";
 
 /** Rows of `C` computed per micro-kernel call. */
 export const MR = 4;
@@ -424,31 +425,6 @@ let poolFailed = false;
 let threadsSetting: number | null = null;
 
 /**
- * Threads used when `BOOK_THREADS` is not set: two where a second core is
- * likely to be free (4 or more cores), else one. On our 2-core reference
- * machine, shared with other jobs, the helper thread gained nothing (it waits
- * for a core while the calling thread does the work).
- */
-function defaultThreads(cores: number): number {
-  return cores >= 4 ? 2 : 1;
-}
-
-/** `BOOK_THREADS` as 1 or 2, or null when unset or unreadable. */
-function envThreads(): number | null {
-  try {
-    const st = Deno.permissions.querySync({ name: "env", variable: "BOOK_THREADS" });
-    if (st.state !== "granted") return null;
-    const v = Deno.env.get("BOOK_THREADS");
-    if (v === undefined || v.trim() === "") return null;
-    const t = Number(v);
-    if (!Number.isFinite(t)) return null;
-    return t <= 1 ? 1 : 2;
-  } catch {
-    return null;
-  }
-}
-
-/**
  * Number of threads `gemm` may use: 1 or 2. `BOOK_THREADS=1` forces one
  * thread and `BOOK_THREADS=2` (or more) allows two; unset, the default is
  * two threads on machines with 4 or more cores and one on smaller ones.
@@ -457,8 +433,7 @@ function envThreads(): number | null {
  */
 export function gemmThreads(): number {
   if (threadsSetting === null) {
-    const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
-    threadsSetting = cores >= 2 ? envThreads() ?? defaultThreads(cores) : 1;
+    threadsSetting = bookThreads(2);
   }
   return threadsSetting;
 }

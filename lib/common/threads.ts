@@ -1,0 +1,49 @@
+/**
+ * How many threads the book's kernels may use: one setting, `BOOK_THREADS`, for the engine's
+ * `gemm` (chapter 1) and tfjs's wasm backend (chapters 2-5).
+ *
+ * Unset, the default is two threads on machines with 4 or more cores and one on smaller ones: on
+ * our 2-core reference machine, shared with other jobs, a second thread found no free core and
+ * only added work (RESULTS.md, "Speed"). A single-core machine always gets one.
+ *
+ * @module
+ */
+
+/** Logical cores reported by the runtime (`navigator.hardwareConcurrency`), at least 1. */
+export function logicalCores(): number {
+  const n = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
+  return Math.max(1, Math.floor(n));
+}
+
+/** The default for `cores` logical cores when `BOOK_THREADS` is unset: 2 on 4+ cores, else 1. */
+export function defaultThreads(cores: number): number {
+  return cores >= 4 ? 2 : 1;
+}
+
+/**
+ * `BOOK_THREADS` as a whole number ≥ 1, or null when unset, empty, not a number or not readable
+ * (no `--allow-env`).
+ */
+export function envThreads(): number | null {
+  try {
+    const st = Deno.permissions.querySync({ name: "env", variable: "BOOK_THREADS" });
+    if (st.state !== "granted") return null;
+    const v = Deno.env.get("BOOK_THREADS");
+    if (v === undefined || v.trim() === "") return null;
+    const t = Number(v);
+    if (!Number.isFinite(t)) return null;
+    return Math.max(1, Math.floor(t));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Threads to use, at most `max`: `BOOK_THREADS` when set, else {@link defaultThreads}; never more
+ * than the machine's logical cores.
+ */
+export function bookThreads(max: number): number {
+  const cores = logicalCores();
+  if (cores < 2) return 1;
+  return Math.min(envThreads() ?? defaultThreads(cores), cores, max);
+}
