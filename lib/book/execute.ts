@@ -4,7 +4,8 @@
  * Wraps `lib/book/execute.py` (run by Debian's `/usr/bin/python3` with `jupyter_client`), our
  * executor that never drops the outputs the Deno kernel publishes after reporting "idle" (stock
  * `jupyter nbconvert --execute` does), merges streams as nbconvert does, and fails naming the cell
- * when a cell raises.
+ * when a cell raises. It reads the kernel's iopub messages itself, verifying each signature and
+ * repairing the messages that the Deno kernel sometimes writes into the middle of another.
  *
  * Setup once per machine: Debian's `jupyter-client python3-nbclient jupyter-nbconvert
  * python3-ipykernel jupyter-core`, then `deno task setup` (`deno jupyter --install`).
@@ -41,6 +42,12 @@ export interface ExecuteOptions {
   allowErrors?: boolean;
   /** Capture the executor's log instead of streaming it to stderr. */
   capture?: boolean;
+  /**
+   * Tests only: read the kernel's iopub channel through a `rcvbuf`-byte socket buffer, pausing
+   * `readDelay` seconds after each read, so that the kernel has to write large messages in
+   * pieces (see `IopubReader` in `execute.py`).
+   */
+  starveIopub?: { rcvbuf: number; readDelay: number };
 }
 
 /** What an execution returned. */
@@ -65,6 +72,10 @@ export async function executeNotebook(
   if (options.grace !== undefined) args.push("--grace", String(options.grace));
   if (options.allowErrors) args.push("--allow-errors");
   for (const [k, v] of Object.entries(options.env ?? {})) args.push("--env", `${k}=${v}`);
+  if (options.starveIopub) {
+    args.push("--iopub-rcvbuf", String(options.starveIopub.rcvbuf));
+    args.push("--iopub-read-delay", String(options.starveIopub.readDelay));
+  }
   const capture = options.capture ?? false;
   const out = await new Deno.Command(bookPython(), {
     args,
