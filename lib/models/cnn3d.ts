@@ -12,6 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { seededDropout } from "../tfjs/seeded_dropout.ts";
 
 /** Options of {@link cnn3d}. */
 export interface Cnn3dOptions {
@@ -80,9 +81,10 @@ export function cnn3d(opts: Cnn3dOptions): tf.LayersModel {
     x,
   ) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling1d({ name: "gap" }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: opts.dropout ?? 0.3, seed, name: "dropout" }).apply(
-    x,
-  ) as tf.SymbolicTensor;
+  // Not tf.layers.dropout: seeded, it drops the same units at every step. SeededDropout draws a new
+  // mask per step from a seeded sequence.
+  x = seededDropout({ rate: opts.dropout ?? 0.3, seed: seed * 100 + 98, name: "dropout" })
+    .apply(x) as tf.SymbolicTensor;
   const out = tf.layers.dense({
     units: opts.numClasses,
     kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 99 }),

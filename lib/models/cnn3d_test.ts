@@ -25,3 +25,18 @@ Deno.test("cnn3d: shapes, parameter count of the 16-32-64 recipe, equal seeds eq
   const again = cnn3d({ inputShape: [8, 8, 8, 1], numClasses: 2, seed: 3 });
   assertEquals(again.getWeights()[0].dataSync(), m.getWeights()[0].dataSync());
 });
+
+Deno.test("cnn3d: dropout draws a new seeded mask at every training step, none in inference", () => {
+  const masks = (seed: number) => {
+    const m = cnn3d({ inputShape: [4, 4, 4, 1], numClasses: 2, filters: [8], seed, dropout: 0.5 });
+    const x = tf.randomUniform([1, 4, 4, 4, 1], 0, 1, "float32", 1);
+    const train = () => Array.from((m.apply(x, { training: true }) as tf.Tensor).dataSync());
+    const infer = () => Array.from((m.apply(x, { training: false }) as tf.Tensor).dataSync());
+    return { first: train(), second: train(), infer: [infer(), infer()] };
+  };
+  const a = masks(5), b = masks(5);
+  // tf.layers.dropout with a seed would drop the same units at both steps.
+  assertEquals(a.first === a.second || a.first.join() === a.second.join(), false);
+  assertEquals([a.first, a.second], [b.first, b.second]); // the same sequence in every run
+  assertEquals(a.infer[0], a.infer[1]);
+});
