@@ -124,6 +124,14 @@ export function mirrorDirsFor(options: ResolveOptions = {}): string[] {
   return isDirectory(fallback) ? [fallback] : [];
 }
 
+/**
+ * The SHA-256 of bytes, or of a string's UTF-8 encoding, as lower-case hex: the one way the book
+ * hashes data in memory (content keys, checksums). {@linkcode sha256File} streams a file.
+ */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
 /** The streamed SHA-256 of a file, as lower-case hex. */
 export async function sha256File(filePath: string): Promise<string> {
   const hash = createHash("sha256");

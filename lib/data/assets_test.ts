@@ -1,5 +1,4 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../testing/asserts.ts";
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import {
@@ -11,6 +10,7 @@ import {
   resolveAsset,
   type ResolveOptions,
   sha256File,
+  sha256Hex,
   verifyChecksums,
 } from "./assets.ts";
 
@@ -18,10 +18,6 @@ const CONTENT = new TextEncoder().encode(
   "the quick brown fox jumps over the lazy dog\n".repeat(50),
 );
 const OTHER = new TextEncoder().encode("something else entirely\n");
-
-function sha(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 /** A fresh temp folder with `cache/` and `mirror/`, removed after `fn`. */
 async function withDirs(
@@ -44,7 +40,7 @@ async function write(file: string, bytes: Uint8Array): Promise<void> {
 }
 
 function asset(extra: Partial<Asset> = {}): Asset {
-  return { name: "set/file.txt", sha256: sha(CONTENT), urls: [], ...extra };
+  return { name: "set/file.txt", sha256: sha256Hex(CONTENT), urls: [], ...extra };
 }
 
 /** Options that only look where the test says, and collect notes instead of printing them. */
@@ -73,6 +69,17 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+Deno.test("sha256Hex hashes bytes and strings (as UTF-8) to known digests", () => {
+  const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  assertEquals(sha256Hex("abc"), abc);
+  assertEquals(sha256Hex(new TextEncoder().encode("abc")), abc);
+  assertEquals(sha256Hex("é"), sha256Hex(new Uint8Array([0xc3, 0xa9])));
+  assertEquals(
+    sha256Hex(new Uint8Array(0)),
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  );
+});
+
 Deno.test("sha256File streams a known digest", async () => {
   await withDirs(async ({ root }) => {
     const file = path.join(root, "abc");
@@ -83,7 +90,7 @@ Deno.test("sha256File streams a known digest", async () => {
     );
     const big = new Uint8Array(3 * (1 << 20) + 17).map((_, i) => i * 7);
     await Deno.writeFile(file, big);
-    assertEquals(await sha256File(file), sha(big));
+    assertEquals(await sha256File(file), sha256Hex(big));
   });
 });
 
@@ -136,8 +143,8 @@ Deno.test("resolveAsset: a corrupt cache file is moved aside, noted and re-resol
     assertEquals(await Deno.readFile(`${cached}.corrupt`), OTHER);
     assertEquals(notes.length, 1);
     assertStringIncludes(notes[0], cached);
-    assertStringIncludes(notes[0], sha(OTHER));
-    assertStringIncludes(notes[0], sha(CONTENT));
+    assertStringIncludes(notes[0], sha256Hex(OTHER));
+    assertStringIncludes(notes[0], sha256Hex(CONTENT));
   });
 });
 
@@ -152,7 +159,7 @@ Deno.test("resolveAsset: a mirror checksum mismatch names the file and both hash
     assertEquals(err.file, bad);
     assertEquals(
       err.message,
-      `SHA-256 mismatch for ${bad}: expected ${sha(CONTENT)}, actual ${sha(OTHER)}`,
+      `SHA-256 mismatch for ${bad}: expected ${sha256Hex(CONTENT)}, actual ${sha256Hex(OTHER)}`,
     );
     assertEquals(await listFiles(dirs.cache), []);
   });
@@ -280,8 +287,8 @@ Deno.test("resolveAsset: a download with the wrong hash is an error and leaves n
         ChecksumError,
       );
       assertEquals(err.file, `${base}/wrong.gz`);
-      assertEquals(err.expected, sha(CONTENT));
-      assertEquals(err.actual, sha(OTHER));
+      assertEquals(err.expected, sha256Hex(CONTENT));
+      assertEquals(err.actual, sha256Hex(OTHER));
       assertStringIncludes(err.message, `${base}/wrong.gz`);
       assertEquals(await listFiles(dirs.cache), []);
     });
@@ -333,12 +340,12 @@ Deno.test("verifyChecksums reports matches, missing and mismatched files", async
     await Deno.writeTextFile(
       path.join(root, "SHA256SUMS"),
       [
-        `${sha(CONTENT)}  ./a.txt`,
+        `${sha256Hex(CONTENT)}  ./a.txt`,
         `# a comment`,
         ``,
-        `${sha(OTHER).toUpperCase()} *sub/b.bin`,
-        `${sha(CONTENT)}  sub/b.bin`,
-        `${sha(CONTENT)}  gone.txt`,
+        `${sha256Hex(OTHER).toUpperCase()} *sub/b.bin`,
+        `${sha256Hex(CONTENT)}  sub/b.bin`,
+        `${sha256Hex(CONTENT)}  gone.txt`,
       ].join("\n") + "\n",
     );
     const report = await verifyChecksums(root, "SHA256SUMS");
@@ -347,9 +354,9 @@ Deno.test("verifyChecksums reports matches, missing and mismatched files", async
       checked: 4,
       matched: ["./a.txt", "sub/b.bin"],
       missing: ["gone.txt"],
-      mismatched: [{ path: "sub/b.bin", expected: sha(CONTENT), actual: sha(OTHER) }],
+      mismatched: [{ path: "sub/b.bin", expected: sha256Hex(CONTENT), actual: sha256Hex(OTHER) }],
     });
-    await Deno.writeTextFile(path.join(root, "GOOD"), `${sha(CONTENT)}  a.txt\n`);
+    await Deno.writeTextFile(path.join(root, "GOOD"), `${sha256Hex(CONTENT)}  a.txt\n`);
     assertEquals((await verifyChecksums(root, path.join(root, "GOOD"))).ok, true);
   });
 });
@@ -357,9 +364,9 @@ Deno.test("verifyChecksums reports matches, missing and mismatched files", async
 Deno.test("verifyChecksums rejects malformed lines and paths outside the folder", async () => {
   await withDirs(async ({ root }) => {
     const sums = path.join(root, "SUMS");
-    await Deno.writeTextFile(sums, `${sha(CONTENT)}  a.txt\nnot a line\n`);
+    await Deno.writeTextFile(sums, `${sha256Hex(CONTENT)}  a.txt\nnot a line\n`);
     await assertRejects(() => verifyChecksums(root, sums), Error, `${sums}:2`);
-    await Deno.writeTextFile(sums, `${sha(CONTENT)}  ../escape.txt\n`);
+    await Deno.writeTextFile(sums, `${sha256Hex(CONTENT)}  ../escape.txt\n`);
     await assertRejects(() => verifyChecksums(root, sums), Error, "outside");
     await assertRejects(() => verifyChecksums(root, "NOPE"), Error, "NOPE");
   });

@@ -36,6 +36,7 @@ import {
   projectRoot,
   rebaseUrl,
   type ResolveOptions,
+  sha256Hex,
 } from "./assets.ts";
 import { readTar } from "./untar.ts";
 
@@ -263,7 +264,7 @@ export async function verifyFolder(
   } else {
     const sums = await pinnedMirrorSums(mirrorDir!, tree.mirrorPath, check.sha256sums);
     for (const [rel, hash] of sums) {
-      expected.set(rel, (d) => createHash("sha256").update(d).digest("hex") === hash);
+      expected.set(rel, (d) => sha256Hex(d) === hash);
     }
   }
   const present = await listFiles(folder);
@@ -292,7 +293,7 @@ async function pinnedMirrorSums(
   const prefix = `./${mirrorPath}/`;
   const lines = (await Deno.readTextFile(sumsFile)).split("\n")
     .filter((l) => l.slice(66).startsWith(prefix));
-  const actual = createHash("sha256").update(lines.join("\n") + "\n").digest("hex");
+  const actual = sha256Hex(lines.join("\n") + "\n");
   if (actual !== digest) {
     throw new Error(
       `${sumsFile}: its ${prefix} lines hash to ${actual}, not the pinned ${digest}: ` +

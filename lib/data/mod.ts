@@ -16,6 +16,7 @@ export {
   resolveAsset,
   type ResolveOptions,
   sha256File,
+  sha256Hex,
   verifyChecksums,
 } from "./assets.ts";
 export { type IdxArray, parseIdx, readIdx } from "./idx.ts";

@@ -13,8 +13,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import * as path from "node:path";
+import { sha256Hex } from "../data/assets.ts";
 import { progressBar } from "../viz/progress.ts";
 import type { DownloadSettings } from "./config.ts";
 import { writeFileAtomic } from "./files.ts";
@@ -181,10 +181,6 @@ async function writeLedger(downloadDir: string, records: Map<string, DownloadRec
   for (const url of [...records.keys()].sort()) entries[url] = records.get(url)!;
   const ledger: Ledger = { format: "dataset-downloads/1", entries };
   await writeFileAtomic(path.join(downloadDir, LEDGER_FILE), JSON.stringify(ledger, null, 1));
-}
-
-function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 async function reusable(

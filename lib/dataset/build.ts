@@ -19,8 +19,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import * as path from "node:path";
+import { sha256File, sha256Hex } from "../data/assets.ts";
 import { progressBar } from "../viz/progress.ts";
 import { downloadUrls, readUrlLists } from "./acquire.ts";
 import { renderCard } from "./card.ts";
@@ -419,7 +419,7 @@ async function buildInto(
         c.failure = `file too large: ${stat.size} bytes (limit ${cfg.download.maxBytes})`;
         return undefined;
       }
-      return createHash("sha256").update(await Deno.readFile(c.file)).digest("hex");
+      return await sha256File(c.file);
     } catch (e) {
       c.failure = `cannot read: ${(e as Error).message.split("\n")[0]}`;
       return undefined;
@@ -459,7 +459,7 @@ async function buildInto(
         : undefined;
       processed.set(index, {
         fileSha: sha,
-        pngSha: createHash("sha256").update(img.png).digest("hex"),
+        pngSha: sha256Hex(img.png),
         png: img.png,
         dhash: img.dhash,
         thumb: img.thumb,
@@ -729,8 +729,7 @@ export async function writeSums(dir: string): Promise<void> {
   const files = (await walkFiles(dir)).filter((f) => f !== "SHA256SUMS");
   const lines: string[] = [];
   for (const rel of files) {
-    const data = await Deno.readFile(path.join(dir, ...rel.split("/")));
-    lines.push(`${createHash("sha256").update(data).digest("hex")}  ${rel}`);
+    lines.push(`${await sha256File(path.join(dir, ...rel.split("/")))}  ${rel}`);
   }
   await Deno.writeTextFile(path.join(dir, "SHA256SUMS"), lines.join("\n") + "\n");
 }

@@ -29,7 +29,6 @@ import {
   RawImage,
   Tensor,
 } from "@huggingface/transformers";
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import {
   cacheDirFor,
@@ -40,6 +39,7 @@ import {
   rebaseUrl,
   type ResolveOptions,
   sha256File,
+  sha256Hex,
 } from "../data/assets.ts";
 import { loadClipTokenizer } from "./clip_tokenizer.ts";
 import { l2Normalize } from "./contrastive.ts";
@@ -290,7 +290,7 @@ export async function tinyClipFolder(options: ResolveOptions = {}): Promise<stri
     JSON.stringify((await loadClipTokenizer(options)).huggingFaceJson()),
   );
   const target = path.join(dest, "tokenizer.json");
-  const digest = createHash("sha256").update(json).digest("hex");
+  const digest = sha256Hex(json);
   if (!isFile(target) || await sha256File(target) !== digest) await writeAtomic(target, json);
   return dest;
 }

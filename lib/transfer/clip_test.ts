@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { createHash } from "node:crypto";
 import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
-import { projectRoot } from "../data/assets.ts";
+import { projectRoot, sha256Hex } from "../data/assets.ts";
 import { useWasm } from "../tfjs/backend.ts";
 import { loadClipTokenizer } from "./clip_tokenizer.ts";
 import {
@@ -49,7 +48,7 @@ Deno.test("the tokenizer.json we write is the document Hugging Face's CLIPTokeni
   const reference = JSON.parse(
     await Deno.readTextFile(`${projectRoot()}/${TINY_CLIP_FIXTURE}/tokenizer_reference.json`),
   );
-  const digest = createHash("sha256").update(canonicalJson(ours.huggingFaceJson())).digest("hex");
+  const digest = sha256Hex(canonicalJson(ours.huggingFaceJson()));
   assertEquals(digest, reference.tokenizer_json_canonical_sha256);
 });
 

@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../data/assets.ts";
 
 /** Options of {@link extractFeatures}. */
 export interface ExtractOptions {
@@ -70,7 +70,7 @@ export async function extractFeatures(
 /** A short, file-name-safe key from a description of what the features depend on. */
 export function featureKey(parts: Record<string, string | number | boolean>): string {
   const text = JSON.stringify(parts, Object.keys(parts).sort());
-  return createHash("sha256").update(text).digest("hex").slice(0, 24);
+  return sha256Hex(text).slice(0, 24);
 }
 
 /**
