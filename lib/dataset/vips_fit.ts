@@ -28,9 +28,9 @@ import type Vips from "wasm-vips";
 export type VipsModule = Awaited<ReturnType<typeof Vips>>;
 type Image = Vips.Image;
 
-/** 3-channel 8-bit pixels, row-major. */
+/** An RGB image as interleaved 8-bit bytes (also what lib/detect's BlazeFace reads). */
 export interface RgbImage {
-  /** `height · width · 3` bytes. */
+  /** `height · width · 3` bytes, row-major. */
   data: Uint8Array;
   /** Width in pixels. */
   width: number;

@@ -15,9 +15,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { RgbImage } from "../dataset/vips_fit.ts";
 
-/** A detected face in image pixels. */
-export interface FaceBox {
+/** A rectangle in image pixels. */
+export interface Region {
   /** Left edge. */
   x: number;
   /** Top edge. */
@@ -26,19 +27,16 @@ export interface FaceBox {
   width: number;
   /** Height. */
   height: number;
+}
+
+/** A detected face in image pixels. */
+export interface FaceBox extends Region {
   /** Detection confidence in [0, 1]. */
   score: number;
 }
 
-/** An RGB image as interleaved bytes. */
-export interface RgbImage {
-  /** `height · width · 3` bytes, row-major. */
-  data: Uint8Array;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-}
+/** An RGB image as interleaved bytes (the dataset pipeline's type). */
+export type { RgbImage };
 
 /** Options of {@link BlazeFace.detect}. */
 export interface DetectOptions {

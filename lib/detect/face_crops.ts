@@ -19,13 +19,12 @@
  * @module
  */
 import * as path from "node:path";
-import { createHash } from "node:crypto";
-import { cacheDirFor } from "../data/assets.ts";
+import { cacheDirFor, sha256Hex } from "../data/assets.ts";
 import { type ImageSplit, readManifest } from "../dataset/loader.ts";
 import { type SplitName, SPLITS } from "../dataset/split.ts";
 import { stratifiedIndices } from "../train/image_data.ts";
-import type { FaceBox, RgbImage } from "./blazeface.ts";
-import { cropBox, faceCropPixels, type FaceFinder, type Region } from "./mask.ts";
+import type { FaceBox, Region, RgbImage } from "./blazeface.ts";
+import { cropBox, faceCropPixels, type FaceFinder } from "./mask.ts";
 import { readRgb } from "./mask_io.ts";
 
 /** How crops are cut; the saved classifier's metadata carries the same numbers. */
@@ -168,7 +167,7 @@ export async function faceCropsOf(
     } catch (e) {
       throw new Error(`cannot read image ${file}: ${(e as Error).message}`);
     }
-    const sha = createHash("sha256").update(bytes).digest("hex");
+    const sha = sha256Hex(bytes);
     const entry = dir && path.join(dir, sha.slice(0, 2), `${sha}.bin`);
     let crop = entry
       ? decode(await Deno.readFile(entry).catch(() => new Uint8Array()), options.size)

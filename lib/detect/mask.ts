@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { DetectOptions, FaceBox, RgbImage } from "./blazeface.ts";
+import type { DetectOptions, FaceBox, Region, RgbImage } from "./blazeface.ts";
 
 /** One labelled face. */
 export interface MaskDetection {
@@ -37,18 +37,6 @@ export function cropBox(
   const x1 = Math.min(width, Math.round(cx + side / 2)),
     y1 = Math.min(height, Math.round(cy + side / 2));
   return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
-}
-
-/** A rectangle in image pixels. */
-export interface Region {
-  /** Left edge. */
-  x: number;
-  /** Top edge. */
-  y: number;
-  /** Width. */
-  width: number;
-  /** Height. */
-  height: number;
 }
 
 /**

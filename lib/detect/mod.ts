@@ -15,6 +15,7 @@ export {
   humanModelsDir,
   iou,
   nonMaxSuppression,
+  type Region,
   type RgbImage,
 } from "./blazeface.ts";
 export {
@@ -24,7 +25,6 @@ export {
   type MaskDetection,
   MaskDetector,
   type MaskDetectorOptions,
-  type Region,
 } from "./mask.ts";
 export {
   cutFaceCrop,
