@@ -20,6 +20,7 @@
  * @module
  */
 import { imageChapterOptions, type ImageChapterSpec } from "../../lib/book/image_chapter.ts";
+import { meanStd, runLogged } from "../../lib/book/sweep.ts";
 import { projectRoot } from "../../lib/data/assets.ts";
 import { writeJsonAtomic } from "../../lib/train/results.ts";
 
@@ -32,15 +33,6 @@ export const CHAPTER2: ImageChapterSpec = {
   },
   defaultClasses: "5",
 };
-
-/** Mean and sample standard deviation (n − 1; 0 for one value). */
-export function meanStd(values: number[]): { mean: number; std: number } {
-  const n = values.length;
-  if (n === 0) throw new Error("meanStd: no values");
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const v = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, std: Math.sqrt(v) };
-}
 
 /** The figures averaged over seeds. */
 export const SWEPT = ["keras_test_acc", "lightning_test_acc", "keras_val_acc", "lightning_val_acc"];
@@ -90,19 +82,7 @@ function parseSweepArgs(argv: string[]) {
   return { seeds, parallel, aggregateOnly, rest };
 }
 
-async function hasNice(): Promise<boolean> {
-  try {
-    return (await new Deno.Command("nice", { args: ["true"] }).output()).success;
-  } catch {
-    return false;
-  }
-}
-
-async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
-  for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
-}
-
-async function runSeed(seed: number, rest: string[], logFile: string, nice: boolean) {
+function runSeed(seed: number, rest: string[], logFile: string): Promise<void> {
   const args = [
     "run",
     "--allow-all",
@@ -113,22 +93,7 @@ async function runSeed(seed: number, rest: string[], logFile: string, nice: bool
     "--styles-only",
     ...rest,
   ];
-  const started = performance.now();
-  const log = await Deno.open(logFile, { write: true, create: true, truncate: true });
-  const child = new Deno.Command(nice ? "nice" : Deno.execPath(), {
-    args: nice ? ["-n", "10", Deno.execPath(), ...args] : args,
-    cwd: projectRoot(),
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // Both streams into one file, chunk by chunk as they arrive.
-  const sink = () => new WritableStream<Uint8Array>({ write: (chunk) => writeAll(log, chunk) });
-  await Promise.all([child.stdout.pipeTo(sink()), child.stderr.pipeTo(sink())]);
-  const status = await child.status;
-  log.close();
-  const minutes = ((performance.now() - started) / 60000).toFixed(1);
-  if (!status.success) throw new Error(`seed ${seed} failed after ${minutes} min; see ${logFile}`);
-  console.log(`seed ${seed} done in ${minutes} min`);
+  return runLogged(`seed ${seed}`, args, logFile, { nice: true });
 }
 
 /** CLI entry point. */
@@ -140,13 +105,12 @@ export async function main(argv: string[]): Promise<void> {
   const logDir = `${base.runDir}/seed-logs`;
   await Deno.mkdir(logDir, { recursive: true });
   if (!aggregateOnly) {
-    const nice = await hasNice();
     const queue = [...seeds];
     console.log(`seeds ${seeds.join(", ")}, ${parallel} at a time; logs in ${logDir}/`);
     await Promise.all(
       Array.from({ length: Math.min(parallel, seeds.length) }, async () => {
         for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-          await runSeed(seed, rest, `${logDir}/seed-${seed}.log`, nice);
+          await runSeed(seed, rest, `${logDir}/seed-${seed}.log`);
         }
       }),
     );

@@ -1,5 +1,6 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "../../lib/testing/asserts.ts";
-import { meanStd, sweepFigures, withoutSweep } from "./seeds.ts";
+import { meanStd } from "../../lib/book/sweep.ts";
+import { sweepFigures, withoutSweep } from "./seeds.ts";
 
 Deno.test("seed sweep: mean and sample standard deviation per style", () => {
   assertEquals(meanStd([0.5]), { mean: 0.5, std: 0 });

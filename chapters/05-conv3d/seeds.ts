@@ -29,7 +29,7 @@
 import { projectRoot } from "../../lib/data/assets.ts";
 import { runsDir } from "../../lib/book/args.ts";
 import { writeJsonAtomic } from "../../lib/train/results.ts";
-import { meanStd } from "../02-cnn/seeds.ts";
+import { meanStd, runLogged } from "../../lib/book/sweep.ts";
 
 /** What one seed's run of one style left in its `metrics.json`. */
 export interface SeedRun {
@@ -181,11 +181,7 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
   return a;
 }
 
-async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
-  for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
-}
-
-async function runSeed(seed: number, a: SweepArgs, logFile: string): Promise<void> {
+function runSeed(seed: number, a: SweepArgs, logFile: string): Promise<void> {
   const args = [
     "run",
     "--allow-all",
@@ -198,21 +194,7 @@ async function runSeed(seed: number, a: SweepArgs, logFile: string): Promise<voi
     ...(a.quick ? ["--quick"] : []),
     ...a.rest,
   ];
-  const started = performance.now();
-  const log = await Deno.open(logFile, { write: true, create: true, truncate: true });
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: projectRoot(),
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const sink = () => new WritableStream<Uint8Array>({ write: (chunk) => writeAll(log, chunk) });
-  await Promise.all([child.stdout.pipeTo(sink()), child.stderr.pipeTo(sink())]);
-  const status = await child.status;
-  log.close();
-  const minutes = ((performance.now() - started) / 60000).toFixed(1);
-  if (!status.success) throw new Error(`seed ${seed} failed after ${minutes} min; see ${logFile}`);
-  console.log(`seed ${seed} done in ${minutes} min`);
+  return runLogged(`seed ${seed}`, args, logFile);
 }
 
 /** CLI entry point. */

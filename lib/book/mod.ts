@@ -7,7 +7,7 @@
  * | `image_chapter.ts` | {@linkcode imageChapterOptions}: `--seed`, `--classes`, `--config`, `--dataset`, `--styles-only` of image chapters, their results folder and dataset |
  * | `source.ts` | {@linkcode showSource}: a named function/class/method shown on the page from its source file |
  * | `run.ts` | script runner behind `deno task chapterN`: code cells → one type-checked module → run; errors and book-rule breaks name the cell |
- * | `execute.py` / `execute.ts` | notebook executor over `jupyter_client` that keeps outputs the Deno kernel sends after "idle" |
+ * | `execute.py` / `execute.ts` | notebook executor (`jupyter_client`, and its own iopub reader that verifies every message and repairs the ones the Deno kernel interleaves) that keeps outputs the kernel sends after "idle" |
  * | `site.ts` / `markdown.ts` | static site renderer (marked, KaTeX at build time, highlight.js; relative links, no CDN) |
  * | `book.ts` | `deno task book` / `test:book`: execute every chapter, build and verify `_site/` |
  * | `serve.ts` | `deno task serve`: static server for `_site/` on 127.0.0.1, cross-origin isolated (COOP/COEP) |
@@ -19,6 +19,7 @@
  * | `smoke.ts` | the built site in headless Chromium (every page, the demos, no request leaving localhost), run by `test:book` |
  * | `record.ts` | the executed notebook a chapter's last kernel run keeps beside its results, and its `run.json` |
  * | `jupyter_shim.ts` | `Deno.jupyter` degraded to text and files in script runs |
+ * | `sweep.ts` | seed sweeps: {@linkcode runLogged} (a seed's run as a child process logging to a file), {@linkcode meanStd} |
  *
  * Book rules for chapter notebooks: a later cell never re-declares an earlier cell's top-level
  * name; nothing relies on a cell's bare last value (use `show()` / `console.log`); cells tagged
@@ -150,3 +151,4 @@ export {
 export { htmlText, searchEntries, searchIndexScript } from "./search.ts";
 export { CELL_MARKER, DISPLAY_SINK, OutputRecorder, resolveCarriageReturns } from "./recorder.ts";
 export { smokeTestSite } from "./smoke.ts";
+export { meanStd, runLogged, type RunLoggedOptions } from "./sweep.ts";
