@@ -120,8 +120,9 @@ export function linearHead(
 export type TransferPhase = "head" | "all";
 
 /**
- * Backbone (feature maps → feature maps) → global average pooling → head (→ logits), as one
- * `ClassifierModule` for `fitLightning`.
+ * Backbone (feature maps → feature maps, averaged over positions; or straight to a feature vector,
+ * e.g. a `pooledLayers` model) → head (→ logits), as one `ClassifierModule` for
+ * `fitLightning`.
  */
 export class TransferModule extends ClassifierModule {
   /** The pretrained part. */
@@ -138,7 +139,10 @@ export class TransferModule extends ClassifierModule {
     opts: { lr: number; labelSmoothing?: number },
   ) {
     const input = tf.input({ shape: (backbone.inputs[0].shape as number[]).slice(1) });
-    const pooled = tf.layers.globalAveragePooling2d({}).apply(backbone.apply(input));
+    const out = backbone.apply(input) as tf.SymbolicTensor;
+    const pooled = out.shape.length === 4
+      ? tf.layers.globalAveragePooling2d({}).apply(out) as tf.SymbolicTensor
+      : out;
     const model = tf.model({
       inputs: input,
       outputs: head.apply(pooled) as tf.SymbolicTensor,
@@ -155,8 +159,9 @@ export class TransferModule extends ClassifierModule {
    */
   override forward(x: tf.Tensor, training: boolean): tf.Tensor {
     return tf.tidy(() => {
-      const maps = this.backbone.apply(x, { training: false }) as tf.Tensor;
-      return this.head.apply(tf.mean(maps, [1, 2]), { training }) as tf.Tensor;
+      const out = this.backbone.apply(x, { training: false }) as tf.Tensor;
+      const features = out.rank === 4 ? tf.mean(out, [1, 2]) : out;
+      return this.head.apply(features, { training }) as tf.Tensor;
     });
   }
 

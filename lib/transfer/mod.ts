@@ -1,5 +1,5 @@
 /**
- * Transfer learning (chapter 3): cached frozen features, domain-adversarial training (DANN with a
+ * Transfer learning (chapter 3): cached frozen features, the convex linear probe, domain-adversarial training (DANN with a
  * gradient-reversal op), contrastive losses (NT-Xent, CLIP's InfoNCE) and SimCLR augmentation.
  *
  * CLIP itself (transformers.js on onnxruntime-node) is in `./clip.ts`, not re-exported here: it
@@ -35,6 +35,14 @@ export {
   TransferModule,
   type TransferPhase,
 } from "./finetune.ts";
+export {
+  fitSoftmaxRegression,
+  pooledLayers,
+  regressionLogits,
+  type SoftmaxRegression,
+  type SoftmaxRegressionOptions,
+  viewAveraged,
+} from "./probe.ts";
 export { pretrainSimclr, projectionHead, type SimclrSettings } from "./simclr.ts";
 export { pca } from "./pca.ts";
 export {

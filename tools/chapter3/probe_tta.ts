@@ -1,0 +1,81 @@
+// The chapter's convex probe on the padded 224-px datasets, measured outside the notebook with the
+// same library calls (issue 11, session 3): φ(x) = pooled leaky_re_lu_14 ‖ 1000 logits from the
+// cached maps at leaky_re_lu_13, trained on photos + mirrors, λ chosen on validation; validation
+// printed with and without averaging each photo with its mirror; test only with --test.
+// Usage: nice -n 10 deno run -A tools/chapter3/probe_tta.ts <5|10> [--test]
+import * as tf from "@tensorflow/tfjs";
+import { layersBetween } from "../../lib/models/mod.ts";
+import {
+  featureStats,
+  fitSoftmaxRegression,
+  pooledLayers,
+  regressionLogits,
+  viewAveraged,
+} from "../../lib/transfer/mod.ts";
+import { CUT, part1, type Split } from "./part1.ts";
+
+const K = Deno.args[0] ?? "5";
+const withTest = Deno.args.includes("--test");
+const p1 = await part1(K, { verify: false });
+const phiModel = pooledLayers(
+  layersBetween(p1.net, CUT, "global_average_pooling2d_1"),
+  ["leaky_re_lu_14", "global_average_pooling2d_1"],
+);
+const t0 = performance.now();
+async function phi(split: Split, flip: boolean): Promise<tf.Tensor2D> {
+  const maps = await p1.cutMaps(split, flip);
+  const parts: tf.Tensor[] = [];
+  for (let i = 0; i < maps.shape[0]; i += 64) {
+    const n = Math.min(64, maps.shape[0] - i);
+    parts.push(tf.tidy(() => phiModel.predict(maps.slice(i, n)) as tf.Tensor));
+  }
+  maps.dispose();
+  return tf.concat(parts) as tf.Tensor2D;
+}
+const train = tf.concat([await phi("train", false), await phi("train", true)]) as tf.Tensor2D;
+const trainY = p1.oneHot("train", 2);
+const views = async (s: Split) => tf.stack([await phi(s, false), await phi(s, true)], 1);
+const val = await views("val");
+const test = withTest ? await views("test") : null;
+console.log(`features: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+const stats = featureStats(train);
+const z = (x: tf.Tensor) => tf.div(tf.sub(x, stats.mean), stats.std) as tf.Tensor2D;
+const u = z(train);
+const accOf = (p: tf.Tensor, labels: ArrayLike<number>) => {
+  const a = p.argMax(1).dataSync();
+  let c = 0;
+  for (let i = 0; i < a.length; i++) c += a[i] === labels[i] ? 1 : 0;
+  return c / a.length;
+};
+const labels = (s: Split) => p1.d.splits[s].labels;
+let init: { w: tf.Tensor2D; b: tf.Tensor1D } | undefined;
+const rows: {
+  l2: number;
+  single: number;
+  tta: number;
+  m: ReturnType<typeof fitSoftmaxRegression>;
+}[] = [];
+for (const l2 of [0.1, 0.03, 0.01, 0.003, 0.001]) {
+  const t = performance.now();
+  const m = fitSoftmaxRegression(u, trainY, { l2, steps: 300, init });
+  init = m;
+  const predict = (x: tf.Tensor) => regressionLogits(m, z(x));
+  const single = accOf(tf.tidy(() => predict(val.gather([0], 1).squeeze([1]))), labels("val"));
+  const tta = accOf(tf.tidy(() => viewAveraged(predict)(val)), labels("val"));
+  rows.push({ l2, single, tta, m });
+  console.log(
+    `clothing${K}-224-v1 | 14+logits | photos+mirrors | λ ${l2} | loss ${m.loss.toFixed(4)} | ` +
+      `val ${single.toFixed(4)} | val photo+mirror ${tta.toFixed(4)} | ${
+        ((performance.now() - t) / 1000).toFixed(0)
+      } s`,
+  );
+}
+if (test) {
+  const best = rows.reduce((a, b) => (b.tta > a.tta ? b : a));
+  const predict = (x: tf.Tensor) => regressionLogits(best.m, z(x));
+  console.log(
+    `chosen λ ${best.l2} (val photo+mirror ${best.tta.toFixed(4)}): TEST photo+mirror ${
+      accOf(tf.tidy(() => viewAveraged(predict)(test)), labels("test")).toFixed(4)
+    }`,
+  );
+}
