@@ -2,14 +2,19 @@
 // same library calls (issue 11, session 3): φ(x) = pooled leaky_re_lu_14 ‖ 1000 logits from the
 // cached maps at leaky_re_lu_13, trained on photos + mirrors, λ chosen on validation; validation
 // printed with and without averaging each photo with its mirror; test only with --test.
-// Usage: nice -n 10 deno run -A tools/chapter3/probe_tta.ts <5|10> [--test]
+// With --finetune E: then the chapter's Lightning fine-tune (E epochs, lr 1e-4) from the chosen
+// probe's head, validation (and with --test, test) scored with photo + mirror averaged.
+// Usage: nice -n 10 deno run -A tools/chapter3/probe_tta.ts <5|10> [--test] [--finetune E]
 import * as tf from "@tensorflow/tfjs";
-import { layersBetween } from "../../lib/models/mod.ts";
+import { layersBetween, loadDarknetTiny } from "../../lib/models/mod.ts";
+import { evaluateClassifier, fitLightning } from "../../lib/train/mod.ts";
 import {
   featureStats,
   fitSoftmaxRegression,
+  linearHead,
   pooledLayers,
   regressionLogits,
+  TransferModule,
   viewAveraged,
 } from "../../lib/transfer/mod.ts";
 import { CUT, part1, type Split } from "./part1.ts";
@@ -70,12 +75,68 @@ for (const l2 of [0.1, 0.03, 0.01, 0.003, 0.001]) {
       } s`,
   );
 }
+const best = rows.reduce((a, b) => (b.tta > a.tta ? b : a));
 if (test) {
-  const best = rows.reduce((a, b) => (b.tta > a.tta ? b : a));
   const predict = (x: tf.Tensor) => regressionLogits(best.m, z(x));
   console.log(
     `chosen λ ${best.l2} (val photo+mirror ${best.tta.toFixed(4)}): TEST photo+mirror ${
       accOf(tf.tidy(() => viewAveraged(predict)(test)), labels("test")).toFixed(4)
     }`,
+  );
+}
+
+const ftIndex = Deno.args.indexOf("--finetune");
+if (ftIndex >= 0) {
+  const epochs = Number(Deno.args[ftIndex + 1]);
+  const maps = await p1.mapsAtCut(); // train: photos + mirrors; val, test: photos
+  const stackViews = async (s: Split) =>
+    tf.stack([await p1.cutMaps(s, false), await p1.cutMaps(s, true)], 1);
+  const valViews = { x: await stackViews("val"), y: p1.oneHot("val") };
+  const testViews = withTest ? { x: await stackViews("test"), y: p1.oneHot("test") } : null;
+  const freshNet = await loadDarknetTiny({ inputSize: 224 });
+  const top = pooledLayers(layersBetween(freshNet, CUT, "global_average_pooling2d_1"), [
+    "leaky_re_lu_14",
+    "global_average_pooling2d_1",
+  ]);
+  const [inputDim, numClasses] = best.m.w.shape;
+  const head = linearHead({ inputDim, numClasses, dropout: 0, name: "head_ft", stats });
+  head.layers[head.layers.length - 1].setWeights([best.m.w, best.m.b]);
+  const module = new TransferModule(top, head, { lr: 1e-4 });
+  module.phase = "all";
+  const run = await fitLightning(
+    module.model,
+    maps.train,
+    maps.val,
+    {
+      epochs,
+      batchSize: 32,
+      lr: 1e-4,
+      warmupEpochs: 0,
+      labelSmoothing: 0.1,
+      seed: 1,
+      monitor: "val_acc",
+      limitBatches: Math.ceil(maps.train.x.shape[0] / 2 / 32),
+    },
+    await Deno.makeTempDir(),
+    { module },
+  );
+  const score = async (ds: { x: tf.Tensor; y: tf.Tensor }) =>
+    (await evaluateClassifier(
+      (b) => ({ pred: viewAveraged((x) => module.forward(x, false))(b.x) }),
+      ds,
+      {
+        batchSize: 32,
+        numClasses,
+      },
+    )).report!.accuracy;
+  console.log(
+    `Lightning fine-tune from the probe (λ ${best.l2}), ${epochs} epochs, ${
+      run.trainSeconds.toFixed(0)
+    } s: ` +
+      `val per epoch ${run.history.map((h) => h.val_acc.toFixed(4)).join(" ")}, best epoch ${
+        run.bestEpoch + 1
+      }; ` +
+      `val photo+mirror ${(await score(valViews)).toFixed(4)}` +
+      (testViews ? ` | TEST photo+mirror ${(await score(testViews)).toFixed(4)}` : ""),
   );
 }
