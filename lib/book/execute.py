@@ -157,21 +157,122 @@ def short_frame(data, more=False, command=False):
     return bytes([flag, len(data)]) + data
 
 
+class IopubStream:
+    """The bytes of a kernel's iopub connection (after the handshake) → verified messages.
+
+    ``feed(chunk)`` returns the messages completed by `chunk`. A message whose signature or
+    framing is broken is searched for a complete, correctly signed message written into it, which
+    is cut out and delivered (``repairs`` counts them); one that cannot be repaired raises
+    :class:`IopubCorrupted`."""
+
+    def __init__(self, key):
+        self.key = key
+        self.buf = bytearray()
+        self.scan_from = 1
+        self.repairs = 0
+        self.out = []
+
+    def feed(self, chunk):
+        self.buf += chunk
+        self.out = []
+        self._extract()
+        return self.out
+
+    def _verified(self, frames):
+        try:
+            d = frames.index(DELIMITER)
+        except ValueError:
+            return None
+        if len(frames) < d + 6:
+            return None
+        signature = frames[d + 1]
+        if self.key:
+            mac = hmac.new(self.key, digestmod=hashlib.sha256)
+            for part in frames[d + 2:d + 6]:
+                mac.update(part)
+            if not hmac.compare_digest(mac.hexdigest().encode(), signature):
+                return None
+        try:
+            header, parent, metadata, content = (json.loads(f) for f in frames[d + 2:d + 6])
+        except ValueError:
+            return None
+        return {"header": header, "msg_id": header.get("msg_id"), "msg_type": header.get("msg_type"),
+                "parent_header": parent, "metadata": metadata, "content": content,
+                "buffers": frames[d + 6:]}
+
+    def _extract(self):
+        """Delivers every complete message at the head of the buffer, repairing interleaving."""
+        buf = self.buf
+        while buf:
+            try:
+                head = parse_message(buf, 0)
+                broken_at = None
+            except FramingError as e:
+                head, broken_at = None, e.at
+            if head is not None:
+                msg = self._verified(head[0])
+                if msg is not None:
+                    self.out.append(msg)
+                    del buf[:head[1]]
+                    self.scan_from = 1
+                    continue
+                broken_at = head[1] - 1  # whatever was written into it starts before its end
+            # Incomplete or broken: a message written into this one starts at or before
+            # `broken_at` (anywhere, while the head is incomplete).
+            last = len(buf) if broken_at is None else broken_at + 1
+            found = self._cut_inner(min(len(buf), last - 1 + len(MESSAGE_START)))
+            if found == "cut":
+                continue
+            if found == "none" and broken_at is not None and not self._marker_may_follow(last):
+                raise IopubCorrupted(
+                    f"a {('malformed' if head is None else 'wrongly signed')} message on the "
+                    "kernel's iopub channel holds no correctly signed message to cut out "
+                    f"(starts {bytes(buf[:48])!r})")
+            return  # wait for more bytes
+
+    def _marker_may_follow(self, last):
+        """Whether the buffer ends in the first bytes of a message start at a position < last."""
+        buf = self.buf
+        tail = max(1, len(buf) - len(MESSAGE_START) + 1)
+        return any(MESSAGE_START.startswith(bytes(buf[q:])) for q in range(tail, min(len(buf), last)))
+
+    def _cut_inner(self, end):
+        """Finds a complete, correctly signed message starting in ``buf[1:end]`` and cuts it out
+        (delivering it): "cut", "waiting" (one is not all here yet) or "none"."""
+        buf = self.buf
+        p = buf.find(MESSAGE_START, self.scan_from, end)
+        while p != -1:
+            try:
+                inner = parse_message(buf, p)
+            except FramingError:
+                inner = False
+            if inner is None:
+                self.scan_from = p
+                return "waiting"
+            msg = self._verified(inner[0]) if inner else None
+            if msg is not None:
+                self.out.append(msg)
+                del buf[p:inner[1]]
+                self.repairs += 1
+                self.scan_from = 1
+                return "cut"
+            p = buf.find(MESSAGE_START, p + 1, end)
+        self.scan_from = max(1, end - len(MESSAGE_START) + 1)
+        return "none"
+
+
 class IopubReader:
     """Subscribes to a kernel's iopub port and yields its messages, verified and repaired.
 
     A thread reads the socket as fast as it can into memory (so the kernel's writes rarely wait
-    on us) and parses messages into a queue. ``rcvbuf``/``read_delay`` starve the reader on
+    on us) and parses it (:class:`IopubStream`) into a queue. ``rcvbuf``/``read_delay`` starve the reader on
     purpose (tests: they make the kernel split large messages and interleave others)."""
 
     def __init__(self, ip, port, key, alive, rcvbuf=None, read_delay=0.0, connect_timeout=60):
-        self.key = key
+        self.stream = IopubStream(key)
         self.read_delay = read_delay
-        self.repairs = 0
         self.last_read = time.time()  # when bytes last arrived
         self.messages = queue.Queue()
-        self.buf = bytearray()
-        self.scan_from = 1
         deadline = time.time() + connect_timeout
         while True:  # the kernel listens a moment after it starts
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -222,7 +323,8 @@ class IopubReader:
 
     def quiet_for(self):
         """Seconds since bytes last arrived; 0 while a message is only partly here."""
-        return 0.0 if self.buf or not self.messages.empty() else time.time() - self.last_read
+        busy = self.stream.buf or not self.messages.empty()
+        return 0.0 if busy else time.time() - self.last_read
 
     def close(self):
         try:
@@ -237,9 +339,9 @@ class IopubReader:
                 chunk = self.sock.recv(1 << 20)
                 if not chunk:
                     return
-                self.buf += chunk
                 self.last_read = time.time()
-                self._extract()
+                for msg in self.stream.feed(chunk):
+                    self.messages.put(msg)
                 if self.read_delay:
                     time.sleep(self.read_delay)
         except OSError:
@@ -247,87 +349,9 @@ class IopubReader:
         except Exception as e:  # IopubCorrupted, or a bug: the executor reports it
             self.messages.put(e if isinstance(e, IopubCorrupted) else IopubCorrupted(repr(e)))
 
-    def _verified(self, frames):
-        try:
-            d = frames.index(DELIMITER)
-        except ValueError:
-            return None
-        if len(frames) < d + 6:
-            return None
-        signature = frames[d + 1]
-        if self.key:
-            mac = hmac.new(self.key, digestmod=hashlib.sha256)
-            for part in frames[d + 2:d + 6]:
-                mac.update(part)
-            if not hmac.compare_digest(mac.hexdigest().encode(), signature):
-                return None
-        try:
-            header, parent, metadata, content = (json.loads(f) for f in frames[d + 2:d + 6])
-        except ValueError:
-            return None
-        return {"header": header, "msg_id": header.get("msg_id"), "msg_type": header.get("msg_type"),
-                "parent_header": parent, "metadata": metadata, "content": content,
-                "buffers": frames[d + 6:]}
-
-    def _extract(self):
-        """Delivers every complete message at the head of the buffer, repairing interleaving."""
-        buf = self.buf
-        while buf:
-            try:
-                head = parse_message(buf, 0)
-                broken_at = None
-            except FramingError as e:
-                head, broken_at = None, e.at
-            if head is not None:
-                msg = self._verified(head[0])
-                if msg is not None:
-                    self.messages.put(msg)
-                    del buf[:head[1]]
-                    self.scan_from = 1
-                    continue
-                broken_at = head[1] - 1  # whatever was written into it starts before its end
-            # Incomplete or broken: a message written into this one starts at or before
-            # `broken_at` (anywhere, while the head is incomplete).
-            last = len(buf) if broken_at is None else broken_at + 1
-            found = self._cut_inner(min(len(buf), last - 1 + len(MESSAGE_START)))
-            if found == "cut":
-                continue
-            if found == "none" and broken_at is not None and not self._marker_may_follow(last):
-                raise IopubCorrupted(
-                    f"a {('malformed' if head is None else 'wrongly signed')} message on the "
-                    "kernel's iopub channel holds no correctly signed message to cut out "
-                    f"(starts {bytes(buf[:48])!r})")
-            return  # wait for more bytes
-
-    def _marker_may_follow(self, last):
-        """Whether the buffer ends in the first bytes of a message start at a position < last."""
-        buf = self.buf
-        tail = max(1, len(buf) - len(MESSAGE_START) + 1)
-        return any(MESSAGE_START.startswith(bytes(buf[q:])) for q in range(tail, min(len(buf), last)))
-
-    def _cut_inner(self, end):
-        """Finds a complete, correctly signed message starting in ``buf[1:end]`` and cuts it out
-        (delivering it): "cut", "waiting" (one is not all here yet) or "none"."""
-        buf = self.buf
-        p = buf.find(MESSAGE_START, self.scan_from, end)
-        while p != -1:
-            try:
-                inner = parse_message(buf, p)
-            except FramingError:
-                inner = False
-            if inner is None:
-                self.scan_from = p
-                return "waiting"
-            msg = self._verified(inner[0]) if inner else None
-            if msg is not None:
-                self.messages.put(msg)
-                del buf[p:inner[1]]
-                self.repairs += 1
-                self.scan_from = 1
-                return "cut"
-            p = buf.find(MESSAGE_START, p + 1, end)
-        self.scan_from = max(1, end - len(MESSAGE_START) + 1)
-        return "none"
+    @property
+    def repairs(self):
+        return self.stream.repairs
 
 
 class CellState:

@@ -2,7 +2,7 @@
 // those are missing; in CI (env CI set) they run and fail loudly instead.
 import { assert, assertEquals, assertMatch } from "../testing/asserts.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { executeNotebook, inCI, jupyterStatus } from "./execute.ts";
+import { bookPython, executeNotebook, inCI, jupyterStatus } from "./execute.ts";
 import { joinSource, readNotebook } from "./notebook.ts";
 
 const testdata = fromFileUrl(new URL("./testdata", import.meta.url));
@@ -46,6 +46,21 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name: "executor: IopubStream repairs a message written into another at every byte position",
+  ignore,
+  async fn() {
+    const out = await new Deno.Command(bookPython(), {
+      args: [`${testdata}/iopub_stream_check.py`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert(out.success, log);
+    assertMatch(log, /^ok: \d+ streams/);
   },
 });
 
