@@ -19,7 +19,9 @@ async function photos(n: number): Promise<Uint8Array[]> {
 const settings = {
   ...DEFAULT_DOWNLOAD,
   concurrency: 4,
-  timeoutMs: 400,
+  // Long enough that a loaded CI machine serves the good files in time (at 400 ms one timed out
+  // and was fetched twice); only /slow.jpg, whose body never comes, must hit it.
+  timeoutMs: 2000,
   retries: 1,
   backoffMs: 5,
   maxBytes: 1_000_000,
@@ -93,7 +95,7 @@ Deno.test("downloadUrls against a broken local server: checks, retries, redirect
     assertEquals(rec("/redirect/2/1").sha256, rec("/img/1.jpg").sha256);
     const failures: [string, string, boolean][] = [
       ["/404", "HTTP 404", true],
-      ["/slow.jpg", "timed out after 400 ms", false],
+      ["/slow.jpg", "timed out after 2000 ms", false],
       ["/html.jpg", "content-type text/html is not an image", true],
       ["/fake.jpg", "not an image (html)", true],
       ["/huge.jpg", "too large: 3000000 bytes", true],
