@@ -112,6 +112,10 @@ export function maxPoolBackward(
 ): void {
   const c = g.inShape[4];
   dx.fill(0);
+  if (isPlain2x2(g)) {
+    maxPool2x2Backward(x, dy, g, dx);
+    return;
+  }
   const best = new Float32Array(c), argmax = new Int32Array(c);
   sweep(x, g, best, argmax, (o) => {
     for (let ch = 0; ch < c; ch++) {
@@ -119,6 +123,62 @@ export function maxPoolBackward(
       if (i >= 0) dx[i] += dy[o + ch];
     }
   });
+}
+
+/** True for 2-D 2×2 windows with stride 2 and no padding (what CNNs use most). */
+function isPlain2x2(g: PoolGeometry): boolean {
+  const [, d, h, w] = g.inShape;
+  const [od, oh, ow] = g.outSize;
+  return d === 1 && od === 1 && g.filter.join() === "1,2,2" && g.strides.join() === "1,2,2" &&
+    g.padBefore.join() === "0,0,0" && oh === Math.floor(h / 2) && ow === Math.floor(w / 2);
+}
+
+/**
+ * {@link maxPoolBackward} for {@link isPlain2x2} windows, without data-dependent branches in the
+ * common case: which of two activations is larger is random, so `if (v > best)` mispredicts about
+ * half the time. The winner comes from comparisons (`+(b > a)` is 0 or 1): the first maximum in
+ * window order, as in the general sweep. Windows with a NaN (or both infinities) take the general
+ * rule, and a window whose maximum is -∞ passes no gradient, as there.
+ */
+function maxPool2x2Backward(
+  x: Float32Array,
+  dy: Float32Array,
+  g: PoolGeometry,
+  dx: Float32Array,
+): void {
+  const [n, , h, w, c] = g.inShape;
+  const [, oh, ow] = g.outSize;
+  const right = c, down = w * c;
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const corner = ((b * h + 2 * oy) * w + 2 * ox) * c;
+        for (let ch = 0; ch < c; ch++, o++) {
+          const i = corner + ch;
+          const p = x[i], q = x[i + right], r = x[i + down], s = x[i + down + right];
+          let at: number;
+          if (p + q + r + s === p + q + r + s) {
+            const upper = i + right * +(q > p);
+            const lower = i + down + right * +(s > r);
+            at = upper + +(x[lower] > x[upper]) * (lower - upper);
+            if (x[at] === -Infinity) continue;
+          } else {
+            at = -1;
+            let best = -Infinity;
+            for (const j of [i, i + right, i + down, i + down + right]) {
+              if (x[j] > best) {
+                best = x[j];
+                at = j;
+              }
+            }
+            if (at < 0) continue;
+          }
+          dx[at] += dy[o];
+        }
+      }
+    }
+  }
 }
 
 /** The window of a 2-D max-pool kernel's attributes on an `NHWC` input, as a sweep with `D = 1`. */

@@ -20,6 +20,7 @@
  * | `_FusedMatMul` | wrong with a bias and batch > 1 (bias on first matrix only) | unfused ops |
  * | `Sum`, `Mean` | slow over leading axes (transpose first; 3-D conv bias gradient: ~120 ms) | merge axes; column sums in one pass |
  * | `FusedBatchNorm` gradient | builds `dx` with `Tile`, a slow C++ loop (~40% of a CNN step) | one-pass fused kernel `BookFusedBatchNormGrad` |
+ * | `Equal` | broadcasting costs ~120 ns per element (global max pooling's gradient: 5% of a step) | one loop over the inner axis |
  *
  * Known tfjs limits that remain on every backend: no gradient for dilated depthwise/separable
  * convolutions, and `tf.layers.batchNormalization` refuses 5-D input (reshape to 4-D around it).
@@ -42,6 +43,7 @@ import {
 } from "./kernels_conv3d.ts";
 import { maxPool3DConfig, maxPool3DGradConfig, maxPoolGradConfig } from "./kernels_pool.ts";
 import { meanConfig, sumConfig } from "./kernels_reduce.ts";
+import { equalConfig } from "./kernels_compare.ts";
 import {
   BATCH_NORM_GRAD,
   batchNormGradConfig,
@@ -93,6 +95,7 @@ export const KERNEL_PATCHES: readonly KernelPatch[] = [
   { kernelName: "_FusedMatMul", reason: "slow", make: (o) => fusedMatMulConfig(required(o)) },
   { kernelName: "Sum", reason: "slow", make: (o) => sumConfig(required(o)) },
   { kernelName: "Mean", reason: "slow", make: (o) => meanConfig(required(o)) },
+  { kernelName: "Equal", reason: "slow", make: (o) => equalConfig(required(o)) },
   // Not a stock kernel: the fused batch-norm gradient that `registerBatchNormGradient` calls.
   { kernelName: BATCH_NORM_GRAD, reason: "slow", make: () => batchNormGradConfig },
 ];

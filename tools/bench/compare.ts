@@ -12,13 +12,14 @@
  * Writes `runs/bench/compare.md` and `compare.json`.
  *
  * Options: `--rounds N` (3), `--steps N` (8), `--warmup N` (3), `--only id,id` (see WORKLOADS),
- * `--no-python`, `--out DIR` (runs/bench).
+ * `--no-python`, `--out DIR` (runs/bench). `BOOK_THREADS=2` runs the tfjs column on two XNNPACK
+ * threads (the engine's columns set their thread counts themselves).
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { useWasm } from "../../lib/tfjs/mod.ts";
+import { useWasm, wasmThreads } from "../../lib/tfjs/mod.ts";
 import { gemmWorkerReady, setGemmKernel, setGemmThreads } from "../../lib/autograd/kernels/mod.ts";
 import { engineWorkload, type Step, tfjsWorkload, WORKLOADS } from "./workloads.ts";
 
@@ -211,7 +212,8 @@ const columns: Column[] = [
     setGemmThreads(2);
     await gemmWorkerReady(); // start-up happens once, outside every timed step
   }),
-  cachedColumn("tfjs", "tfjs patched wasm", tfjsWorkload),
+  // XNNPACK's thread count is fixed per process: BOOK_THREADS=2 for the threaded backend.
+  cachedColumn("tfjs", `tfjs patched wasm, ${wasmThreads()} thread(s)`, tfjsWorkload),
 ];
 const runners: PythonRunner[] = [];
 const versions: Record<string, string> = { deno: Deno.version.deno };

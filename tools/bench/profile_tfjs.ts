@@ -69,7 +69,9 @@ for (const k of tf.getKernelsForBackend("wasm")) {
         e.n++;
         byName.set(k.kernelName, e);
         if (opts.calls) {
-          const shapes = Object.values(args.inputs).map((t) => (t as tf.TensorInfo).shape);
+          const shapes = Object.values(args.inputs).map((t) =>
+            (t as tf.TensorInfo | undefined)?.shape
+          );
           const key = `${k.kernelName} ${JSON.stringify(shapes)}`;
           const c = byCall.get(key) ?? { self: 0, total: 0, n: 0 };
           c.self += total - children;
