@@ -1,7 +1,7 @@
 /**
  * Engine-neutral pieces in plain TypeScript, shared by the from-scratch engine (chapter 1) and
  * the tfjs chapters: classification metrics, the scoring of an evaluation, the learning-rate
- * schedule formula.
+ * schedule formula, the kernels' thread count (`BOOK_THREADS`).
  *
  * @module
  */
