@@ -4,7 +4,7 @@
 // printed with and without averaging each photo with its mirror; test only with --test.
 // With --finetune E: then the chapter's Lightning fine-tune (E epochs, lr 1e-4) from the chosen
 // probe's head, validation (and with --test, test) scored with photo + mirror averaged.
-// Usage: nice -n 10 deno run -A tools/chapter3/probe_tta.ts <5|10> [--test] [--finetune E]
+// Usage: nice -n 10 deno run -A tools/chapter3/probe_tta.ts <5|10> [--test] [--finetune E] [--l2 X]
 import * as tf from "@tensorflow/tfjs";
 import { layersBetween, loadDarknetTiny } from "../../lib/models/mod.ts";
 import { evaluateClassifier, fitLightning } from "../../lib/train/mod.ts";
@@ -60,7 +60,10 @@ const rows: {
   tta: number;
   m: ReturnType<typeof fitSoftmaxRegression>;
 }[] = [];
-for (const l2 of [0.1, 0.03, 0.01, 0.003, 0.001]) {
+// --l2 X: fit only that λ (one already chosen on validation), e.g. before --finetune.
+const l2Index = Deno.args.indexOf("--l2");
+const grid = l2Index >= 0 ? [Number(Deno.args[l2Index + 1])] : [0.1, 0.03, 0.01, 0.003, 0.001];
+for (const l2 of grid) {
   const t = performance.now();
   const m = fitSoftmaxRegression(u, trainY, { l2, steps: 300, init });
   init = m;
