@@ -79,7 +79,8 @@ for (const l2 of grid) {
   );
 }
 const best = rows.reduce((a, b) => (b.tta > a.tta ? b : a));
-if (test) {
+// With --finetune, test is read for the fine-tuned model only (the probe's was read without it).
+if (test && !Deno.args.includes("--finetune")) {
   const predict = (x: tf.Tensor) => regressionLogits(best.m, z(x));
   console.log(
     `chosen λ ${best.l2} (val photo+mirror ${best.tta.toFixed(4)}): TEST photo+mirror ${
