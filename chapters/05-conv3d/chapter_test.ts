@@ -78,6 +78,25 @@ Deno.test("chapter 5's seed sweep trains the notebook's 3D CNN per seed and writ
   if (before.modelnet_test_acc !== undefined) {
     assertEquals(summary.modelnet_test_acc, before.modelnet_test_acc);
   }
+  // Adding the Lightning style reads the seed's Keras run back instead of training it again.
+  const both = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "chapters/05-conv3d/seeds.ts", "--quick", "--seeds", "2"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const seedLog = await Deno.readTextFile(`${outDir}/seed-logs/seed-2.log`);
+  assert(both.success, new TextDecoder().decode(both.stderr) + seedLog);
+  assertStringIncludes(seedLog, "Keras seed 2: read back from");
+  assertEquals(
+    JSON.parse(await Deno.readTextFile(`${outDir}/seed-2/keras-seed2/metrics.json`)),
+    run,
+  );
+  const lightning = JSON.parse(
+    await Deno.readTextFile(`${outDir}/seed-2/lightning-seed2/metrics.json`),
+  );
+  const after = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
+  assertEquals(after.adrenal_test_auc, run.test_auc);
+  assertEquals(after.adrenal_lightning_test_auc_mean1, lightning.test_auc);
 });
 
 Deno.test("chapter 5's face-mask notebook runs in quick mode and adds its figures to the summary", async () => {

@@ -21,7 +21,8 @@
  *
  * A seed's run goes to `runs/chapter5/seed-<n>/` (`<style>-seed<n>/metrics.json` per style), its log
  * to `runs/chapter5/seed-logs/seed-<n>.log`. A seed whose runs are already on disk with the same
- * number of epochs is not trained again (the sweep resumes); `--rerun` trains it anyway. One seed at
+ * number of epochs is not trained again (the sweep resumes), and a seed whose Keras run alone is on
+ * disk reads that run back and trains only the Lightning style; `--rerun` trains it anyway. One seed at
  * a time: each run already keeps one core busy.
  *
  * @module
@@ -191,6 +192,8 @@ function runSeed(seed: number, a: SweepArgs, logFile: string): Promise<void> {
     "--adrenal-only",
     `--styles=${a.styles.join(",")}`,
     `--epochs=${a.epochs}`,
+    // A style already on disk for this seed (the Keras one) is read back, not trained again.
+    ...(a.rerun ? [] : ["--reuse-keras"]),
     ...(a.quick ? ["--quick"] : []),
     ...a.rest,
   ];

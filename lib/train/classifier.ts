@@ -212,6 +212,49 @@ export async function fitKeras(
   };
 }
 
+/**
+ * A finished {@link fitKeras} run read back from `dir` instead of training again: puts the best
+ * epoch's weights (`dir/best`) into `model` and returns the fit as `metrics.json` recorded it
+ * (`history`, `epochs`, `best_epoch` 1-based, `train_seconds`, `seed`). Undefined when `dir` holds
+ * no finished run of `epochs` epochs for `seed`; a run that is there but unreadable is an error.
+ * Seed sweeps use it to add a style to seeds whose Keras run is already on disk.
+ */
+export async function loadKerasFit(
+  model: tf.LayersModel,
+  dir: string,
+  epochs: number,
+  seed: number,
+): Promise<FitResult | undefined> {
+  const file = join(dir, "metrics.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  const m = JSON.parse(text);
+  if (m.style !== "keras" || m.seed !== seed || m.epochs !== epochs) return undefined;
+  if (
+    !Array.isArray(m.history) || m.history.length !== epochs ||
+    !Number.isInteger(m.best_epoch) || m.best_epoch < 1 || m.best_epoch > epochs ||
+    typeof m.train_seconds !== "number"
+  ) {
+    throw new Error(`${file}: not a finished Keras run (history, best_epoch, train_seconds)`);
+  }
+  const best = await tf.loadLayersModel(fileIO(join(dir, "best")));
+  model.setWeights(best.getWeights());
+  best.dispose();
+  return {
+    style: "keras",
+    history: m.history,
+    epochs: m.epochs,
+    bestEpoch: m.best_epoch - 1,
+    trainSeconds: m.train_seconds,
+    stoppedEarly: false,
+  };
+}
+
 /** Keras-style callback adding the validation ROC AUC (`val_auc`) of a 2-class model to the logs. */
 class ValAucCallback extends tf.Callback {
   constructor(

@@ -4,9 +4,10 @@ import { useWasm } from "../tfjs/backend.ts";
 import { cnnClassifier } from "../models/cnn_classifier.ts";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { blobDataset } from "./testdata/fixtures.ts";
-import { fitKeras, fitLightning, type FitSettings } from "./classifier.ts";
+import { fitKeras, fitLightning, type FitSettings, loadKerasFit } from "./classifier.ts";
 import { evaluateClassifier } from "./evaluate.ts";
 import { randomShift } from "./batches.ts";
+import { writeMetricsJson } from "./results.ts";
 
 await useWasm();
 
@@ -90,5 +91,43 @@ Deno.test("early stopping ends both styles when val_acc stops improving", async 
       tf.dispose([train.x, train.y, val.x, val.y]);
       await Deno.remove(dir, { recursive: true });
     }
+  }
+});
+
+Deno.test("loadKerasFit reads a finished Keras run back: best weights and its record", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fit-reuse-" });
+  const train = blobDataset(48, 1), val = blobDataset(30, 2);
+  const trained = model(), fresh = model(), other = model();
+  try {
+    const s = { ...settings, epochs: 2 };
+    // Nothing on disk yet: undefined, and the model is left alone.
+    assertEquals(await loadKerasFit(fresh, dir, 2, 1), undefined);
+    const fit = await fitKeras(trained, train, val, s, dir);
+    await writeMetricsJson(dir, {
+      style: "keras",
+      seed: 1,
+      best_epoch: fit.bestEpoch + 1,
+      epochs: fit.epochs,
+      train_seconds: fit.trainSeconds,
+      history: fit.history,
+    });
+    const back = await loadKerasFit(fresh, dir, 2, 1);
+    assert(back !== undefined, "the finished run is read back");
+    assertEquals([back.style, back.epochs, back.bestEpoch], ["keras", 2, fit.bestEpoch]);
+    assertEquals(back.history, fit.history);
+    assertEquals(back.trainSeconds, fit.trainSeconds);
+    assertEquals(await accuracy(fresh, val), await accuracy(trained, val));
+    // Another seed or another number of epochs is not this run.
+    assertEquals(await loadKerasFit(other, dir, 3, 1), undefined);
+    assertEquals(await loadKerasFit(other, dir, 2, 2), undefined);
+    // A run that is there but broken is an error naming the file.
+    await writeMetricsJson(dir, { style: "keras", seed: 1, epochs: 2, history: [] });
+    let message = "";
+    await loadKerasFit(other, dir, 2, 1).catch((e) => message = String(e));
+    assert(message.includes("metrics.json") && message.includes("not a finished"), message);
+  } finally {
+    tf.dispose([train.x, train.y, val.x, val.y]);
+    [trained, fresh, other].forEach((m) => m.dispose());
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -56,6 +56,7 @@ export {
   fitLightning,
   type FitResult,
   type FitSettings,
+  loadKerasFit,
 } from "./classifier.ts";
 export {
   type ClassifierMetrics,
