@@ -17,6 +17,7 @@ import {
   maxPool2dBackward,
   maxPool2dForward,
 } from "./kernels/conv.ts";
+import { batchNormBackward, batchNormForward } from "./kernels/batchnorm.ts";
 import { formatShape } from "./ndarray.ts";
 import type { Rng } from "./random.ts";
 import { makeResult, Tensor } from "./tensor.ts";
@@ -169,7 +170,8 @@ export interface BatchNormResult {
  * The same layer can be written with ordinary tensor ops (mean, sub, mul, sqrt, div) and autograd
  * derives the backward; fusing it avoids ten full-size intermediate arrays. Its backward, with
  * x̂ = (x − μ)/σ and batch statistics:
- * dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)), dγ = Σ g·x̂, dβ = Σ g.
+ * dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)), dγ = Σ g·x̂, dβ = Σ g. The loops are in
+ * `kernels/batchnorm.ts`.
  */
 export function batchNorm(
   x: Tensor,
@@ -186,83 +188,35 @@ export function batchNorm(
   }
   const [n, c] = x.shape;
   const spatial = x.size / (n * c);
-  const count = n * spatial;
-  const xd = x.data;
-  const mean = stats ? stats.mean : new Float32Array(c);
-  const variance = stats ? stats.variance : new Float32Array(c);
-  if (!stats) {
-    for (let ch = 0; ch < c; ch++) {
-      let sum = 0;
-      for (let b = 0; b < n; b++) {
-        const base = (b * c + ch) * spatial;
-        for (let i = 0; i < spatial; i++) sum += xd[base + i];
-      }
-      const mu = sum / count;
-      let sq = 0;
-      for (let b = 0; b < n; b++) {
-        const base = (b * c + ch) * spatial;
-        for (let i = 0; i < spatial; i++) {
-          const d = xd[base + i] - mu;
-          sq += d * d;
-        }
-      }
-      mean[ch] = mu;
-      variance[ch] = sq / count;
-    }
-  }
-  const invStd = new Float32Array(c);
-  for (let ch = 0; ch < c; ch++) invStd[ch] = 1 / Math.sqrt(variance[ch] + eps);
-  const xhat = new Float32Array(x.size);
-  const out = new Float32Array(x.size);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const base = (b * c + ch) * spatial;
-      const mu = mean[ch];
-      const s = invStd[ch];
-      const gm = gamma.data[ch];
-      const bt = beta.data[ch];
-      for (let i = 0; i < spatial; i++) {
-        const h = (xd[base + i] - mu) * s;
-        xhat[base + i] = h;
-        out[base + i] = gm * h + bt;
-      }
-    }
-  }
+  // Copies of given statistics: the backward pass reads them after the running ones may have moved.
+  const mean = stats ? stats.mean.slice() : new Float32Array(c);
+  const variance = stats ? stats.variance.slice() : new Float32Array(c);
+  const batchStats = !stats;
+  const { out, invStd } = batchNormForward(
+    x.data,
+    n,
+    c,
+    spatial,
+    gamma.data,
+    beta.data,
+    eps,
+    mean,
+    variance,
+    batchStats,
+  );
   const y = makeResult(out, x.shape, "batchNorm", [x, gamma, beta], (g) => {
-    const dGamma = new Float32Array(c);
-    const dBeta = new Float32Array(c);
-    for (let b = 0; b < n; b++) {
-      for (let ch = 0; ch < c; ch++) {
-        const base = (b * c + ch) * spatial;
-        let sg = 0;
-        let sgx = 0;
-        for (let i = 0; i < spatial; i++) {
-          sg += g[base + i];
-          sgx += g[base + i] * xhat[base + i];
-        }
-        dBeta[ch] += sg;
-        dGamma[ch] += sgx;
-      }
-    }
-    let dx: Float32Array | null = null;
-    if (x.requiresGrad) {
-      dx = new Float32Array(x.size);
-      for (let b = 0; b < n; b++) {
-        for (let ch = 0; ch < c; ch++) {
-          const base = (b * c + ch) * spatial;
-          const scale = gamma.data[ch] * invStd[ch];
-          if (stats) {
-            for (let i = 0; i < spatial; i++) dx[base + i] = scale * g[base + i];
-          } else {
-            const meanG = dBeta[ch] / count;
-            const meanGx = dGamma[ch] / count;
-            for (let i = 0; i < spatial; i++) {
-              dx[base + i] = scale * (g[base + i] - meanG - xhat[base + i] * meanGx);
-            }
-          }
-        }
-      }
-    }
+    const { dx, dGamma, dBeta } = batchNormBackward(
+      x.data,
+      g,
+      n,
+      c,
+      spatial,
+      mean,
+      invStd,
+      gamma.data,
+      batchStats,
+      x.requiresGrad,
+    );
     return [dx, dGamma, dBeta];
   });
   return { y, mean, variance };

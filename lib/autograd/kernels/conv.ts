@@ -29,10 +29,15 @@
  * to split, while the column buffer stays a few MiB at most instead of
  * growing with the batch. Scratch buffers are reused across calls.
  *
+ * The same loops run in WebAssembly by default (`kernels_wasm.ts`, from `assembly/conv.ts`), where
+ * the columns never leave the module's memory between im2col and the GEMMs; `BOOK_KERNELS=ts`
+ * (or `setGemmKernel("ts")`) runs the TypeScript ones below, the reference.
+ *
  * @module
  */
 
-import { gemm } from "./matmul.ts";
+import { conv2dBackwardWasm, conv2dForwardWasm } from "./kernels_wasm.ts";
+import { gemm, gemmKernel, gemmThreads } from "./matmul.ts";
 
 /** Shape of a 4-D NCHW tensor (or an `[outC, inC, kh, kw]` weight). */
 export type Shape4 = [number, number, number, number];
@@ -373,8 +378,13 @@ export function conv2dForward(
   const kk = g.c * g.kh * g.kw;
   const inSize = g.c * g.h * g.w;
   const outSize = g.o * plane;
-  const y = new Float32Array(g.n * outSize);
   const group = groupSize(g.n, plane);
+  if (gemmKernel() === "wasm") {
+    // The same loops in WebAssembly, the columns kept in its memory (kernels_wasm.ts).
+    const y = conv2dForwardWasm(x, w, { ...g, stride, pad, group }, gemmThreads());
+    if (y) return { y, yShape: [g.n, g.o, g.oh, g.ow] };
+  }
+  const y = new Float32Array(g.n * outSize);
   const col = scratch(0, kk * group * plane);
   const tmp = group > 1 ? scratch(1, g.o * group * plane) : null;
   for (let i0 = 0; i0 < g.n; i0 += group) {
@@ -426,9 +436,13 @@ export function conv2dBackward(
   const kk = g.c * g.kh * g.kw;
   const inSize = g.c * g.h * g.w;
   const outSize = g.o * plane;
+  const group = groupSize(g.n, plane);
+  if (gemmKernel() === "wasm") {
+    const grads = conv2dBackwardWasm(x, w, dy, { ...g, stride, pad, group }, needDx, gemmThreads());
+    if (grads) return grads;
+  }
   const dw = new Float32Array(g.o * kk);
   const dx = needDx ? new Float32Array(g.n * inSize) : null;
-  const group = groupSize(g.n, plane);
   const col = scratch(0, kk * group * plane);
   const dyg = group > 1 ? scratch(1, g.o * group * plane) : null;
   const dcol = needDx ? scratch(2, kk * group * plane) : null;

@@ -18,7 +18,8 @@
 import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
 import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from "./gemm_wasm_bin.ts";
 
-interface GemmExports {
+/** What the module exports (its sources: assembly/gemm.ts, conv.ts, batchnorm.ts). */
+export interface GemmExports {
   SCRATCH_FLOATS: WebAssembly.Global;
   BLOCK_ROWS: WebAssembly.Global;
   BLOCK_DEPTH: WebAssembly.Global;
@@ -63,6 +64,14 @@ interface GemmExports {
     r0: number,
     r1: number,
   ): void;
+  // assembly/conv.ts and assembly/batchnorm.ts (used by conv_wasm.ts)
+  im2col(...args: number[]): void;
+  col2im(...args: number[]): void;
+  groupToNchw(src: number, o: number, gs: number, plane: number, dst: number): void;
+  nchwToGroup(src: number, o: number, gs: number, plane: number, dst: number): void;
+  batchNormStatistics(...args: number[]): void;
+  batchNormForward(...args: number[]): void;
+  batchNormBackward(...args: number[]): void;
 }
 
 /** Which build is loaded: with relaxed SIMD (fused multiply-add) or plain SIMD. */
@@ -99,7 +108,8 @@ function instantiate(v: WasmGemmVariant, memory: WebAssembly.Memory): GemmExport
   return instance.exports as unknown as GemmExports;
 }
 
-interface Loaded {
+/** The instantiated module. */
+export interface Loaded {
   ex: GemmExports;
   memory: WebAssembly.Memory;
   variant: WasmGemmVariant;
@@ -116,7 +126,7 @@ let unavailable = false;
 let only: WasmGemmVariant | null = null;
 
 /** The instantiated module, or null when this runtime cannot run WebAssembly SIMD. */
-function load(): Loaded | null {
+export function load(): Loaded | null {
   if (loaded || unavailable) return loaded;
   for (const variant of ["relaxed-simd", "simd"] as WasmGemmVariant[]) {
     if (only !== null && variant !== only) continue;
@@ -283,8 +293,6 @@ function helperLoop(data: { ctrl: Int32Array; memory: WebAssembly.Memory; varian
 
 // ------------------------------------------------------------------------------------------------
 
-const align16 = (x: number) => Math.ceil(x / 16) * 16;
-
 /** Waits until the helper has finished the row blocks it claimed. */
 function waitForHelper(h: Helper): void {
   const t0 = Date.now();
@@ -298,40 +306,49 @@ function waitForHelper(h: Helper): void {
 }
 
 /**
- * `C = op(A)·op(B)` (or `C +=` when `accumulate`) in WebAssembly; same contract as `gemm`, which
- * checks the arguments before calling it.
- *
- * @param threads 2 to share large products with the helper thread, 1 for this thread only
- * @returns false (computing nothing) when WebAssembly SIMD is unavailable or the operands do not
- *   fit in the module's memory; the caller then uses the TypeScript kernel
+ * Byte address of the first byte callers may use for their arrays: past both threads' scratch
+ * areas. Every user of the module's memory lays its arrays out from here for the length of one
+ * synchronous call (nothing in it outlives the call).
  */
-export function gemmWasm(
+export function heapStart(l: Loaded): number {
+  return BASE + 2 * l.scratchBytes;
+}
+
+/** Grows the memory so that bytes `[0, end)` exist; false when that is past its maximum. */
+export function reserveHeap(l: Loaded, end: number): boolean {
+  if (end > MAX_PAGES * 65536) return false;
+  const have = l.memory.buffer.byteLength;
+  if (end > have) l.memory.grow(Math.ceil((end - have) / 65536));
+  return true;
+}
+
+/** A float32 view of `length` floats at byte address `at` of the module's memory (fresh). */
+export function heapFloats(l: Loaded, at: number, length: number): Float32Array {
+  return new Float32Array(l.memory.buffer, at, length);
+}
+
+/** Rounds a byte address up to a multiple of 16 (SIMD-aligned arrays). */
+export const align16 = (x: number) => Math.ceil(x / 16) * 16;
+
+/**
+ * `C = op(A)·op(B)` (or `C +=`) on arrays already in the module's memory, at byte addresses
+ * `aAt`, `bAt`, `cAt` (past {@link heapStart}); with `threads` ≥ 2 large products are shared with
+ * the helper thread.
+ */
+export function gemmAt(
+  l: Loaded,
   transA: boolean,
   transB: boolean,
   m: number,
   n: number,
   k: number,
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
+  aAt: number,
+  bAt: number,
+  cAt: number,
   accumulate: boolean,
   threads = 1,
-): boolean {
-  const l = load();
-  if (l === null) return false;
+): void {
   const scratch0 = BASE, scratch1 = BASE + l.scratchBytes;
-  const aAt = scratch1 + l.scratchBytes;
-  const bAt = align16(aAt + m * k * 4);
-  const cAt = align16(bAt + k * n * 4);
-  const end = cAt + m * n * 4;
-  const mem = l.memory;
-  if (end > MAX_PAGES * 65536) return false;
-  if (end > mem.buffer.byteLength) mem.grow(Math.ceil((end - mem.buffer.byteLength) / 65536));
-  const heap = mem.buffer;
-  new Float32Array(heap, aAt, m * k).set(a.subarray(0, m * k));
-  new Float32Array(heap, bAt, k * n).set(b.subarray(0, k * n));
-  const cView = new Float32Array(heap, cAt, m * n);
-  if (accumulate) cView.set(c.subarray(0, m * n));
   const ta = transA ? 1 : 0, tb = transB ? 1 : 0, acc = accumulate ? 1 : 0;
   const units = Math.ceil(m / l.mc);
   const h = threads >= 2 && units >= 2 && m * n * k >= PAR_MIN_MACS ? startHelper(l) : null;
@@ -357,6 +374,39 @@ export function gemmWasm(
   } else {
     l.ex.gemm(ta, tb, m, n, k, aAt, bAt, cAt, acc, scratch0);
   }
+}
+
+/**
+ * `C = op(A)·op(B)` (or `C +=` when `accumulate`) in WebAssembly; same contract as `gemm`, which
+ * checks the arguments before calling it.
+ *
+ * @param threads 2 to share large products with the helper thread, 1 for this thread only
+ * @returns false (computing nothing) when WebAssembly SIMD is unavailable or the operands do not
+ *   fit in the module's memory; the caller then uses the TypeScript kernel
+ */
+export function gemmWasm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  accumulate: boolean,
+  threads = 1,
+): boolean {
+  const l = load();
+  if (l === null) return false;
+  const aAt = heapStart(l);
+  const bAt = align16(aAt + m * k * 4);
+  const cAt = align16(bAt + k * n * 4);
+  if (!reserveHeap(l, cAt + m * n * 4)) return false;
+  heapFloats(l, aAt, m * k).set(a.subarray(0, m * k));
+  heapFloats(l, bAt, k * n).set(b.subarray(0, k * n));
+  const cView = heapFloats(l, cAt, m * n);
+  if (accumulate) cView.set(c.subarray(0, m * n));
+  gemmAt(l, transA, transB, m, n, k, aAt, bAt, cAt, accumulate, threads);
   c.set(cView);
   return true;
 }

@@ -31,3 +31,4 @@ export {
   maxPool2dForward,
   type Shape4,
 } from "./conv.ts";
+export { batchNormBackward, batchNormForward } from "./batchnorm.ts";

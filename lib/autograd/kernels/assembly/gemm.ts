@@ -45,6 +45,22 @@ function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32
   }
 }
 
+// Reads four floats from each of four rows (`src`, row stride `stride` bytes) and writes them
+// transposed as four rows of eight floats at `dst` (its first four columns): dst[r*NR + l] =
+// row l's float r.
+// @ts-ignore: decorator
+@inline
+function transpose4(dst: usize, src: usize, stride: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + stride);
+  const r2 = v128.load(src + 2 * stride), r3 = v128.load(src + 3 * stride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + (NR << 2), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + (2 * NR << 2), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + (3 * NR << 2), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
 // Packs columns [j0, j0+nc) of op(B) over depth [p0, p0+kc) as panels of NR columns:
 // out[(panel*kc + p)*NR + l]; columns past nc are zero.
 function packB(b: usize, transB: bool, n: i32, k: i32, j0: i32, nc: i32, p0: i32, kc: i32, out: usize): void {
@@ -63,7 +79,20 @@ function packB(b: usize, transB: bool, n: i32, k: i32, j0: i32, nc: i32, p0: i32
       }
       continue;
     }
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (transB && cols == NR) {
+      // Eight rows of the stored B (columns of op(B)), four floats of each at a time: an 8x4 block
+      // transposed in registers (two 4x4 transposes) into four rows of the panel.
+      const s = b + ((<usize>(j0 + jb) * k + p0) << 2);
+      const stride = <usize>k << 2;
+      for (; p + 4 <= kc; p += 4) {
+        const q = s + (<usize>p << 2);
+        transpose4(o, q, stride);
+        transpose4(o + 16, q + 4 * stride, stride);
+        o += 128;
+      }
+    }
+    for (; p < kc; p++) {
       for (let l = 0; l < NR; l++) {
         let v: f32 = 0;
         if (l < cols) {
