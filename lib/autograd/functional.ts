@@ -61,20 +61,11 @@ export function conv2d(
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== outC)) {
     throw new Error(`conv2d: bias shape ${formatShape(bias.shape)} should be [${outC}]`);
   }
-  const { y, yShape } = conv2dForward(x.data, xShape, weight.data, wShape, stride, pad);
-  const plane = yShape[2] * yShape[3];
-  if (bias !== null) {
-    for (let n = 0; n < yShape[0]; n++) {
-      for (let o = 0; o < outC; o++) {
-        const base = (n * outC + o) * plane;
-        const b = bias.data[o];
-        for (let i = 0; i < plane; i++) y[base + i] += b;
-      }
-    }
-  }
+  const b = bias === null ? null : bias.data;
+  const { y, yShape } = conv2dForward(x.data, xShape, weight.data, wShape, stride, pad, b);
   const creators = bias === null ? [x, weight] : [x, weight, bias];
   return makeResult(y, yShape, "conv2d", creators, (g) => {
-    const { dx, dw } = conv2dBackward(
+    const { dx, dw, db } = conv2dBackward(
       x.data,
       xShape,
       weight.data,
@@ -83,18 +74,9 @@ export function conv2d(
       stride,
       pad,
       x.requiresGrad,
+      bias !== null,
     );
-    if (bias === null) return [dx, dw];
-    const db = new Float32Array(outC);
-    for (let n = 0; n < yShape[0]; n++) {
-      for (let o = 0; o < outC; o++) {
-        const base = (n * outC + o) * plane;
-        let sum = 0;
-        for (let i = 0; i < plane; i++) sum += g[base + i];
-        db[o] += sum;
-      }
-    }
-    return [dx, dw, db];
+    return bias === null ? [dx, dw] : [dx, dw, db];
   });
 }
 

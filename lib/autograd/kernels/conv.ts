@@ -361,6 +361,7 @@ function convGeometry(
  * @param wShape `[outC, c, kh, kw]`
  * @param stride window step (both axes)
  * @param pad zero padding (both axes, both sides)
+ * @param bias optional `[outC]`, added to every output of its channel
  * @returns a fresh output `y` of shape `[n, outC, oh, ow]`
  * @throws Error naming the op and shapes on length or channel mismatch, or an
  *   empty output
@@ -372,8 +373,10 @@ export function conv2dForward(
   wShape: readonly number[],
   stride: number,
   pad: number,
+  bias: Float32Array | null = null,
 ): { y: Float32Array; yShape: Shape4 } {
   const g = convGeometry("conv2dForward", x, xShape, w, wShape, stride, pad);
+  if (bias !== null) checkLength("conv2dForward", "bias", bias, [g.o]);
   const plane = g.oh * g.ow;
   const kk = g.c * g.kh * g.kw;
   const inSize = g.c * g.h * g.w;
@@ -381,7 +384,7 @@ export function conv2dForward(
   const group = groupSize(g.n, plane);
   if (gemmKernel() === "wasm") {
     // The same loops in WebAssembly, the columns kept in its memory (kernels_wasm.ts).
-    const y = conv2dForwardWasm(x, w, { ...g, stride, pad, group }, gemmThreads());
+    const y = conv2dForwardWasm(x, w, bias, { ...g, stride, pad, group }, gemmThreads());
     if (y) return { y, yShape: [g.n, g.o, g.oh, g.ow] };
   }
   const y = new Float32Array(g.n * outSize);
@@ -400,12 +403,37 @@ export function conv2dForward(
       groupToNchw(tmp, g.o, gs, plane, y, i0 * outSize);
     }
   }
+  if (bias !== null) addChannelBias(y, g.n, g.o, plane, bias);
   return { y, yShape: [g.n, g.o, g.oh, g.ow] };
 }
 
+/** Adds `bias[f]` to every element of channel `f` of the NCHW array `y` (`[n, o, plane]`). */
+function addChannelBias(y: Float32Array, n: number, o: number, plane: number, bias: Float32Array) {
+  for (let img = 0; img < n; img++) {
+    for (let f = 0; f < o; f++) {
+      const base = (img * o + f) * plane;
+      const b = bias[f];
+      for (let i = 0; i < plane; i++) y[base + i] += b;
+    }
+  }
+}
+
+/** The bias gradient: the sum of each channel of the NCHW gradient `dy` (`[n, o, plane]`). */
+function channelSums(dy: Float32Array, n: number, o: number, plane: number): Float32Array {
+  const db = new Float32Array(o);
+  for (let img = 0; img < n; img++) {
+    for (let f = 0; f < o; f++) {
+      const base = (img * o + f) * plane;
+      let sum = 0;
+      for (let i = 0; i < plane; i++) sum += dy[base + i];
+      db[f] += sum;
+    }
+  }
+  return db;
+}
+
 /**
- * Gradients of {@link conv2dForward} (no bias; the engine handles bias as a
- * broadcast add).
+ * Gradients of {@link conv2dForward}.
  *
  * @param x forward input, NCHW
  * @param xShape `[n, c, h, w]`
@@ -416,8 +444,9 @@ export function conv2dForward(
  * @param pad forward padding
  * @param needDx compute `dx` (false for a first layer saves about a third of
  *   the work)
- * @returns fresh `dx` (shape of `x`, or null when `needDx` is false) and `dw`
- *   (shape of `w`)
+ * @param needDb compute the bias gradient `db` (the sum of each channel of `dy`)
+ * @returns fresh `dx` (shape of `x`, or null when `needDx` is false), `dw`
+ *   (shape of `w`) and `db` (`[outC]`, or null when `needDb` is false)
  * @throws Error naming the op and shapes on length or channel mismatch
  */
 export function conv2dBackward(
@@ -429,7 +458,8 @@ export function conv2dBackward(
   stride: number,
   pad: number,
   needDx = true,
-): { dx: Float32Array | null; dw: Float32Array } {
+  needDb = false,
+): { dx: Float32Array | null; dw: Float32Array; db: Float32Array | null } {
   const g = convGeometry("conv2dBackward", x, xShape, w, wShape, stride, pad);
   checkLength("conv2dBackward", "dy", dy, [g.n, g.o, g.oh, g.ow]);
   const plane = g.oh * g.ow;
@@ -438,7 +468,8 @@ export function conv2dBackward(
   const outSize = g.o * plane;
   const group = groupSize(g.n, plane);
   if (gemmKernel() === "wasm") {
-    const grads = conv2dBackwardWasm(x, w, dy, { ...g, stride, pad, group }, needDx, gemmThreads());
+    const sizes = { ...g, stride, pad, group };
+    const grads = conv2dBackwardWasm(x, w, dy, sizes, needDx, needDb, gemmThreads());
     if (grads) return grads;
   }
   const dw = new Float32Array(g.o * kk);
@@ -465,7 +496,7 @@ export function conv2dBackward(
       col2im(dcol, gs, g.c, g.h, g.w, g.kh, g.kw, stride, pad, dx.subarray(i0 * inSize));
     }
   }
-  return { dx, dw };
+  return { dx, dw, db: needDb ? channelSums(dy, g.n, g.o, plane) : null };
 }
 
 function poolGeometry(

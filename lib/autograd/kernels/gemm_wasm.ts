@@ -69,6 +69,8 @@ export interface GemmExports {
   col2im(...args: number[]): void;
   groupToNchw(src: number, o: number, gs: number, plane: number, dst: number): void;
   nchwToGroup(src: number, o: number, gs: number, plane: number, dst: number): void;
+  addBias(y: number, n: number, o: number, plane: number, bias: number): void;
+  biasGradient(dy: number, n: number, o: number, plane: number, db: number): void;
   batchNormStatistics(...args: number[]): void;
   batchNormForward(...args: number[]): void;
   batchNormBackward(...args: number[]): void;

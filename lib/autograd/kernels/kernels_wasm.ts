@@ -62,6 +62,7 @@ export interface ConvSizes {
 export function conv2dForwardWasm(
   x: Float32Array,
   w: Float32Array,
+  bias: Float32Array | null,
   s: ConvSizes,
   threads: number,
 ): Float32Array | null {
@@ -74,9 +75,11 @@ export function conv2dForwardWasm(
   const colAt = mem.floats(kk * s.group * plane);
   const tmpAt = s.group > 1 ? mem.floats(s.o * s.group * plane) : 0;
   const yAt = mem.floats(s.n * outSize);
+  const biasAt = bias ? mem.floats(s.o) : 0;
   if (!reserveHeap(l, mem.end)) return null;
   heapFloats(l, xAt, s.n * inSize).set(x.subarray(0, s.n * inSize));
   heapFloats(l, wAt, s.o * kk).set(w.subarray(0, s.o * kk));
+  if (bias) heapFloats(l, biasAt, s.o).set(bias.subarray(0, s.o));
   for (let i0 = 0; i0 < s.n; i0 += s.group) {
     const gs = Math.min(s.group, s.n - i0);
     const cols = gs * plane;
@@ -89,6 +92,7 @@ export function conv2dForwardWasm(
       l.ex.groupToNchw(tmpAt, s.o, gs, plane, yg);
     }
   }
+  if (bias) l.ex.addBias(yAt, s.n, s.o, plane, biasAt);
   return heapFloats(l, yAt, s.n * outSize).slice();
 }
 
@@ -99,8 +103,9 @@ export function conv2dBackwardWasm(
   dy: Float32Array,
   s: ConvSizes,
   needDx: boolean,
+  needDb: boolean,
   threads: number,
-): { dx: Float32Array | null; dw: Float32Array } | null {
+): { dx: Float32Array | null; dw: Float32Array; db: Float32Array | null } | null {
   const l = load();
   if (l === null) return null;
   const plane = s.oh * s.ow, kk = s.c * s.kh * s.kw;
@@ -113,6 +118,7 @@ export function conv2dBackwardWasm(
   const dcolAt = needDx ? mem.floats(kk * s.group * plane) : 0;
   const dwAt = mem.floats(s.o * kk);
   const dxAt = needDx ? mem.floats(s.n * inSize) : 0;
+  const dbAt = needDb ? mem.floats(s.o) : 0;
   if (!reserveHeap(l, mem.end)) return null;
   heapFloats(l, xAt, s.n * inSize).set(x.subarray(0, s.n * inSize));
   heapFloats(l, wAt, s.o * kk).set(w.subarray(0, s.o * kk));
@@ -137,9 +143,11 @@ export function conv2dBackwardWasm(
       l.ex.col2im(dcolAt, gs, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, dxg);
     }
   }
+  if (needDb) l.ex.biasGradient(dyAt, s.n, s.o, plane, dbAt);
   return {
     dx: needDx ? heapFloats(l, dxAt, s.n * inSize).slice() : null,
     dw: heapFloats(l, dwAt, s.o * kk).slice(),
+    db: needDb ? heapFloats(l, dbAt, s.o).slice() : null,
   };
 }
 

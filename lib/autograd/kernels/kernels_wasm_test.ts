@@ -90,16 +90,21 @@ for (const build of BUILDS) {
         const o = 4 + (n % 3);
         const xShape = [n, c, h, w], wShape = [o, c, k, k];
         const x = rng.uniformArray(n * c * h * w), wt = rng.uniformArray(o * c * k * k);
-        const fwd = tsAndWasm(() => conv2dForward(x, xShape, wt, wShape, stride, pad));
+        const bias = n % 2 ? rng.uniformArray(o) : null;
+        const fwd = tsAndWasm(() => conv2dForward(x, xShape, wt, wShape, stride, pad, bias));
         const tol = 2e-6 * c * k * k;
         assertClose(fwd.wasm.y, fwd.ts.y, tol, `forward ${xShape} k${k} s${stride} p${pad}`);
         const dy = rng.uniformArray(fwd.ts.y.length);
         for (const needDx of [true, false]) {
+          const needDb = needDx === (n % 2 === 1);
           const bwd = tsAndWasm(() =>
-            conv2dBackward(x, xShape, wt, wShape, dy, stride, pad, needDx)
+            conv2dBackward(x, xShape, wt, wShape, dy, stride, pad, needDx, needDb)
           );
           const what = `backward ${xShape} k${k} s${stride} p${pad} needDx=${needDx}`;
           assertClose(bwd.wasm.dw, bwd.ts.dw, 2e-6 * fwd.ts.y.length / o, `${what} dw`);
+          const dbTol = 1e-6 * fwd.ts.y.length / o;
+          if (needDb) assertClose(bwd.wasm.db!, bwd.ts.db!, dbTol, `${what} db`);
+          else assert(bwd.wasm.db === null && bwd.ts.db === null, `${what}: db should be null`);
           if (needDx) assertClose(bwd.wasm.dx!, bwd.ts.dx!, 2e-6 * o * k * k, `${what} dx`);
           else assert(bwd.wasm.dx === null && bwd.ts.dx === null, `${what}: dx should be null`);
         }

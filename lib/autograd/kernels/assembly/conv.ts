@@ -141,3 +141,40 @@ export function nchwToGroup(src: usize, o: i32, gs: i32, plane: i32, dst: usize)
     }
   }
 }
+
+/** Adds `bias[f]` to every element of channel f of the NCHW array `y` ([n, o, plane]). */
+export function addBias(y: usize, n: i32, o: i32, plane: i32, bias: usize): void {
+  const vec = plane & ~3;
+  for (let img = 0; img < n; img++) {
+    for (let f = 0; f < o; f++) {
+      const b = load<f32>(bias + (<usize>f << 2));
+      const bV = f32x4.splat(b);
+      const p = y + (<usize>((img * o + f) * plane) << 2);
+      let i = 0;
+      for (; i < vec; i += 4) v128.store(p + (<usize>i << 2), f32x4.add(v128.load(p + (<usize>i << 2)), bV));
+      for (; i < plane; i++) store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) + b);
+    }
+  }
+}
+
+/**
+ * The bias gradient: `db[f] = Σ_img Σ_p dy[img, f, p]`, each image's plane summed (four lanes in
+ * float32, then in float64) and added to `db[f]` in float32, image by image, as ../conv.ts does.
+ */
+export function biasGradient(dy: usize, n: i32, o: i32, plane: i32, db: usize): void {
+  const vec = plane & ~3;
+  for (let f = 0; f < o; f++) store<f32>(db + (<usize>f << 2), 0);
+  for (let img = 0; img < n; img++) {
+    for (let f = 0; f < o; f++) {
+      const p = dy + (<usize>((img * o + f) * plane) << 2);
+      let acc = f32x4.splat(0);
+      let i = 0;
+      for (; i < vec; i += 4) acc = f32x4.add(acc, v128.load(p + (<usize>i << 2)));
+      let sum: f64 = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) +
+        (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3));
+      for (; i < plane; i++) sum += <f64>load<f32>(p + (<usize>i << 2));
+      const d = db + (<usize>f << 2);
+      store<f32>(d, <f32>(<f64>load<f32>(d) + sum));
+    }
+  }
+}
