@@ -67,6 +67,30 @@ export async function extractFeatures(
   return { data: out ?? new Float32Array(0), shape };
 }
 
+/**
+ * Features computed once for a larger set of images, reused for some of the same images: the rows
+ * of `data` (`keys.length × dim`, row `i` belongs to the image `keys[i]`, e.g. its SHA-256) for the
+ * images `wanted`, in that order. Throws naming the first wanted image that has no row.
+ */
+export function gatherRows(
+  data: Float32Array,
+  dim: number,
+  keys: readonly string[],
+  wanted: readonly string[],
+): Float32Array {
+  if (data.length !== keys.length * dim) {
+    throw new Error(`gatherRows: ${data.length} floats is not ${keys.length} rows of ${dim}`);
+  }
+  const row = new Map(keys.map((k, i) => [k, i]));
+  const out = new Float32Array(wanted.length * dim);
+  wanted.forEach((k, j) => {
+    const i = row.get(k);
+    if (i === undefined) throw new Error(`gatherRows: no features for image ${k}`);
+    out.set(data.subarray(i * dim, (i + 1) * dim), j * dim);
+  });
+  return out;
+}
+
 /** A short, file-name-safe key from a description of what the features depend on. */
 export function featureKey(parts: Record<string, string | number | boolean>): string {
   const text = JSON.stringify(parts, Object.keys(parts).sort());

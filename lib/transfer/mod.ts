@@ -7,7 +7,13 @@
  *
  * @module
  */
-export { cachedFeatures, extractFeatures, type ExtractOptions, featureKey } from "./features.ts";
+export {
+  cachedFeatures,
+  extractFeatures,
+  type ExtractOptions,
+  featureKey,
+  gatherRows,
+} from "./features.ts";
 export {
   dannAccuracy,
   dannLambda,
@@ -36,6 +42,7 @@ export {
   type TransferPhase,
 } from "./finetune.ts";
 export {
+  bestOnValidation,
   fitSoftmaxRegression,
   pooledLayers,
   regressionLogits,

@@ -129,3 +129,13 @@ export function viewAveraged(
       return tf.mean(tf.reshape(p, [n, v, -1]), 1) as tf.Tensor2D;
     });
 }
+
+/**
+ * The candidate with the highest validation accuracy `val` (the first one on a tie): how a
+ * backbone, a feature set or a training regime is chosen — separately for each dataset, since a
+ * recipe chosen on one dataset's validation split is not thereby chosen for another.
+ */
+export function bestOnValidation<T extends { val: number }>(candidates: readonly T[]): T {
+  if (candidates.length === 0) throw new Error("bestOnValidation: no candidates");
+  return candidates.reduce((best, c) => (c.val > best.val ? c : best));
+}

@@ -1,7 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { useWasm } from "../tfjs/backend.ts";
-import { fitSoftmaxRegression, pooledLayers, regressionLogits, viewAveraged } from "./probe.ts";
+import {
+  bestOnValidation,
+  fitSoftmaxRegression,
+  pooledLayers,
+  regressionLogits,
+  viewAveraged,
+} from "./probe.ts";
 
 await useWasm();
 
@@ -72,4 +78,11 @@ Deno.test("viewAveraged: the mean of each view's softmax", () => {
   for (let i = 0; i < 2; i++) {
     for (let j = 0; j < 2; j++) assertAlmostEquals(got[i][j], want[i][j], 1e-6);
   }
+});
+
+Deno.test("bestOnValidation: highest validation accuracy, the first on a tie", () => {
+  const c = [{ name: "a", val: 0.8 }, { name: "b", val: 0.9 }, { name: "c", val: 0.9 }];
+  assertEquals(bestOnValidation(c).name, "b");
+  assertEquals(bestOnValidation([c[0]]).name, "a");
+  assertThrows(() => bestOnValidation([]), Error, "no candidates");
 });
