@@ -21,9 +21,10 @@
  *
  * A seed's run goes to `runs/chapter5/seed-<n>/` (`<style>-seed<n>/metrics.json` per style), its log
  * to `runs/chapter5/seed-logs/seed-<n>.log`. A seed whose runs are already on disk with the same
- * number of epochs is not trained again (the sweep resumes), and a seed whose Keras run alone is on
- * disk reads that run back and trains only the Lightning style; `--rerun` trains it anyway. One seed at
- * a time: each run already keeps one core busy.
+ * number of epochs is not trained again (the sweep resumes); a seed whose Keras run alone is on disk
+ * reads that run back (`--reuse-keras`) and trains only the Lightning style, logged to
+ * `seed-<n>-lightning.log`; `--rerun` trains both anyway. One seed at a time: each run already keeps
+ * one core busy.
  *
  * @module
  */
@@ -224,7 +225,11 @@ export async function main(argv: string[]): Promise<void> {
         console.log(`seed ${seed}: already on disk (--rerun trains it again)`);
         continue;
       }
-      await runSeed(seed, a, `${logDir}/seed-${seed}.log`);
+      // Only the Keras style is ever read back: its log is kept, the Lightning one gets its own.
+      const kerasOnDisk = !a.rerun && a.styles.length > 1 &&
+        (await readSeedRun(seedDir(seed, a.quick), "keras", seed))?.epochs ===
+          (a.quick ? 1 : a.epochs);
+      await runSeed(seed, a, `${logDir}/seed-${seed}${kerasOnDisk ? "-lightning" : ""}.log`);
     }
   }
   const runs: SeedRun[] = [];
