@@ -67,7 +67,7 @@ export interface GemmExports {
   // assembly/conv.ts and assembly/batchnorm.ts (used by conv_wasm.ts)
   im2col(...args: number[]): void;
   col2im(...args: number[]): void;
-  groupToNchw(src: number, o: number, gs: number, plane: number, dst: number): void;
+  groupToNchw(src: number, o: number, gs: number, plane: number, dst: number, bias: number): void;
   nchwToGroup(src: number, o: number, gs: number, plane: number, dst: number): void;
   addBias(y: number, n: number, o: number, plane: number, bias: number): void;
   biasGradient(dy: number, n: number, o: number, plane: number, db: number): void;

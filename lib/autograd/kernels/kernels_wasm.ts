@@ -89,10 +89,10 @@ export function conv2dForwardWasm(
       gemmAt(l, false, false, s.o, cols, kk, wAt, colAt, yg, false, threads);
     } else {
       gemmAt(l, false, false, s.o, cols, kk, wAt, colAt, tmpAt, false, threads);
-      l.ex.groupToNchw(tmpAt, s.o, gs, plane, yg);
+      l.ex.groupToNchw(tmpAt, s.o, gs, plane, yg, biasAt); // + bias on the way
     }
   }
-  if (bias) l.ex.addBias(yAt, s.n, s.o, plane, biasAt);
+  if (bias && s.group === 1) l.ex.addBias(yAt, s.n, s.o, plane, biasAt);
   return heapFloats(l, yAt, s.n * outSize).slice();
 }
 

@@ -122,12 +122,25 @@ export function col2im(col: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: 
   }
 }
 
-/** `groupToNchw` of ../conv.ts: `src[o, gs*plane]` → `dst[(img*o + f)*plane + p]`. */
-export function groupToNchw(src: usize, o: i32, gs: i32, plane: i32, dst: usize): void {
+/**
+ * `groupToNchw` of ../conv.ts: `src[o, gs*plane]` → `dst[(img*o + f)*plane + p]`, adding
+ * `bias[f]` on the way when `bias` is not 0 (one pass over the output instead of two).
+ */
+export function groupToNchw(src: usize, o: i32, gs: i32, plane: i32, dst: usize, bias: usize): void {
   const cols = gs * plane;
+  const vec = plane & ~3;
   for (let f = 0; f < o; f++) {
     for (let img = 0; img < gs; img++) {
-      copyFloats(dst + (<usize>((img * o + f) * plane) << 2), src + (<usize>(f * cols + img * plane) << 2), plane);
+      const d = dst + (<usize>((img * o + f) * plane) << 2), s = src + (<usize>(f * cols + img * plane) << 2);
+      if (bias == 0) {
+        copyFloats(d, s, plane);
+        continue;
+      }
+      const b = load<f32>(bias + (<usize>f << 2));
+      const bV = f32x4.splat(b);
+      let i = 0;
+      for (; i < vec; i += 4) v128.store(d + (<usize>i << 2), f32x4.add(v128.load(s + (<usize>i << 2)), bV));
+      for (; i < plane; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)) + b);
     }
   }
 }
