@@ -2,9 +2,11 @@
  * How many threads the book's kernels may use: one setting, `BOOK_THREADS`, for the engine's
  * `gemm` (chapter 1) and tfjs's wasm backend (chapters 2-5).
  *
- * Unset, the default is two threads on machines with 4 or more cores and one on smaller ones: on
- * our 2-core reference machine, shared with other jobs, a second thread found no free core and
- * only added work (RESULTS.md, "Speed"). A single-core machine always gets one.
+ * Unset, the default is two threads on machines with 2 or more cores, one on a single core: on our
+ * idle 2-core reference machine, two XNNPACK threads made chapter 2's training step 1.47× faster
+ * (RESULTS.md, "Speed"), and results are bit-identical with one or two threads (each output is
+ * summed by one thread in one order). On a machine shared with other jobs the second thread can
+ * find no free core and only add work (it spins while it waits): set `BOOK_THREADS=1` there.
  *
  * @module
  */
@@ -15,9 +17,9 @@ export function logicalCores(): number {
   return Math.max(1, Math.floor(n));
 }
 
-/** The default for `cores` logical cores when `BOOK_THREADS` is unset: 2 on 4+ cores, else 1. */
+/** The default for `cores` logical cores when `BOOK_THREADS` is unset: 2 on 2+ cores, else 1. */
 export function defaultThreads(cores: number): number {
-  return cores >= 4 ? 2 : 1;
+  return cores >= 2 ? 2 : 1;
 }
 
 /**

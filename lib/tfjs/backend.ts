@@ -25,7 +25,7 @@ export interface UseWasmOptions {
   stockKernels?: boolean;
   /**
    * XNNPACK threads (1-8), fixed for the process at the backend's first initialisation.
-   * Default: `BOOK_THREADS`, else 2 on 4+ cores and 1 on smaller machines.
+   * Default: `BOOK_THREADS`, else 2 on 2+ cores and 1 on a single core.
    */
   threads?: number;
 }

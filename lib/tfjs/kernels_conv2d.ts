@@ -25,6 +25,11 @@ import {
   type TensorInfo,
   wasmKernelBase,
 } from "./kernel_util.ts";
+import {
+  convFilterGradWasm,
+  type ConvGradGeometry,
+  depthwiseFilterGradWasm,
+} from "./simd_kernels.ts";
 
 /** tfjs's explicit padding: `[[0, 0], [top, bottom], [left, right], [0, 0]]`. */
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
@@ -349,6 +354,44 @@ function forwardConv2d(
   };
 }
 
+/**
+ * Runs a filter gradient in the WebAssembly SIMD kernel of `simd_kernels.ts`, writing a new
+ * `filterShape` output; null when that kernel is unavailable (the caller falls back to tfjs ops).
+ */
+export function filterGradByWasmKernel(
+  backend: unknown,
+  x: TensorInfo,
+  dy: TensorInfo,
+  filterShape: number[],
+  g: ConvGradGeometry,
+  depthwise = false,
+): TensorInfo | null {
+  const wasm = asWasm(backend);
+  const xv = wasm.typedArrayFromHeap(x) as Float32Array;
+  const dyv = wasm.typedArrayFromHeap(dy) as Float32Array;
+  const values = depthwise ? depthwiseFilterGradWasm(xv, dyv, g) : convFilterGradWasm(xv, dyv, g);
+  if (values === null) return null;
+  const out = wasm.makeOutput(filterShape, "float32");
+  (wasm.typedArrayFromHeap(out) as Float32Array).set(values);
+  return out;
+}
+
+/** A 2-D geometry as the (depth 1) 3-D one of `simd_kernels.ts`. */
+function asConvGradGeometry(
+  inShape: number[],
+  f: ReturnType<typeof forwardConv2d>,
+): ConvGradGeometry {
+  const [n, h, w, c] = inShape;
+  return {
+    inShape: [n, 1, h, w, c],
+    outSize: [1, ...f.outSize],
+    kernelSize: [1, ...f.filterSize],
+    strides: [1, ...f.strides],
+    dilations: [1, ...f.dilations],
+    padBefore: [0, ...f.padBefore],
+  };
+}
+
 /** Kernel config for the missing `Conv2DBackpropFilter`. */
 export const conv2DBackpropFilterConfig: tf.KernelConfig = {
   ...wasmKernelBase("Conv2DBackpropFilter"),
@@ -357,6 +400,14 @@ export const conv2DBackpropFilterConfig: tf.KernelConfig = {
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     requireNHWC("Conv2DBackpropFilter", a.dataFormat);
     const f = forwardConv2d(x.shape, a.filterShape, a, 1, false);
+    const fast = filterGradByWasmKernel(
+      backend,
+      x,
+      dy,
+      a.filterShape,
+      asConvGradGeometry(x.shape, f),
+    );
+    if (fast !== null) return fast;
     const pointwise = f.filterSize.every((k) => k === 1) && f.strides.every((st) => st === 1) &&
       f.padBefore.every((pb) => pb === 0) && f.outSize.every((o, i) => o === f.inSize[i]);
     if (pointwise) {
@@ -421,6 +472,17 @@ export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
     const f = forwardConv2d(x.shape, a.filterShape, a, a.dilations, true);
+    if (a.filterShape[3] === 1) {
+      const fast = filterGradByWasmKernel(
+        backend,
+        x,
+        dy,
+        a.filterShape,
+        asConvGradGeometry(x.shape, f),
+        true,
+      );
+      if (fast !== null) return fast;
+    }
     const wasm = asWasm(backend);
     const out = wasm.makeOutput(a.filterShape, "float32");
     depthwiseFilterGradLoops(

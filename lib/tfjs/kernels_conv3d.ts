@@ -1,9 +1,10 @@
 /**
  * 3-D convolution kernels for the wasm backend, all expressed through XNNPACK's fast 2-D conv.
  *
- * - `Conv3D` in stock wasm 4.22.0 is plain C++ loops. For each of the `kd` depth taps we take the
- *   (strided) depth slices of the padded input as a batch of images `[N*Do, H, W, Ci]`, convolve
- *   them in 2-D with that tap's `[kh, kw, Ci, Co]` filter, and sum over taps.
+ * - `Conv3D` in stock wasm 4.22.0 is plain C++ loops. We gather the `kd` (strided) depth slices of
+ *   the padded input beside its channels, `[N*Do, H, W, kd*Ci]` (our SIMD kernel `depthGather`),
+ *   and run one XNNPACK 2-D convolution by the filter as `[kh, kw, kd*Ci, Co]`; without that kernel,
+ *   each depth tap's slices are convolved in 2-D separately and summed.
  * - `Conv3DBackpropInputV2` is wrong in stock wasm whenever channels > 1 or stride > 1 (so is
  *   `conv3dTranspose`). We compute it as the stride-1 3-D conv of the zero-dilated `dy` by the
  *   flipped filter with in/out channels swapped.
@@ -24,7 +25,8 @@ import {
   type TensorInfo,
   wasmKernelBase,
 } from "./kernel_util.ts";
-import { conv2dFilterGradT, conv2dPadded } from "./kernels_conv2d.ts";
+import { conv2dFilterGradT, conv2dPadded, filterGradByWasmKernel } from "./kernels_conv2d.ts";
+import { depthGatherWasm } from "./simd_kernels.ts";
 
 /**
  * Pads (positive) or crops (negative) the depth axis of `x` `[N, D, H, W, C]`, working on a 3-D
@@ -83,6 +85,19 @@ export function conv3dPadded(
   const [dd] = dilations;
   const outDepth = Math.floor((d + pads[0][0] + pads[0][1] - (kd - 1) * dd - 1) / sd) + 1;
   const xp = padDepth(x, pads[0]);
+  const [, dp, h, wd] = xp.shape;
+  const gathered = kd > 1
+    ? depthGatherWasm(xp.dataSync() as Float32Array, [n, dp, h * wd, ci], outDepth, kd, sd, dd)
+    : null;
+  if (gathered !== null) {
+    // One 2-D convolution over kd·Ci channels: the taps' partial sums are added inside XNNPACK's
+    // product instead of as kd separate convolutions, slices and adds.
+    const x2 = tf.tensor4d(gathered, [n * outDepth, h, wd, kd * ci]);
+    const w2 = tf.reshape(tf.transpose(w, [1, 2, 0, 3, 4]), [kh, kw, kd * ci, co]);
+    const y2 = conv2dPadded(x2, w2, strides.slice(1), dilations.slice(1), pads.slice(1));
+    const [, ho2, wo2] = y2.shape;
+    return tf.reshape(y2, [n, outDepth, ho2, wo2, co]);
+  }
   let acc: tf.Tensor | null = null;
   for (let kz = 0; kz < kd; kz++) {
     const view = depthView(xp, kz * dd, outDepth, sd);
@@ -238,6 +253,15 @@ export function conv3DBackpropFilterConfig(original?: tf.KernelConfig): tf.Kerne
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const a = attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
       const f = forwardConv3d(x.shape, a.filterShape, a, 1);
+      const fast = filterGradByWasmKernel(backend, x, dy, a.filterShape, {
+        inShape: x.shape,
+        outSize: dy.shape.slice(1, 4),
+        kernelSize: a.filterShape.slice(0, 3),
+        strides: f.strides,
+        dilations: [1, 1, 1],
+        padBefore: f.padBefore,
+      });
+      if (fast !== null) return fast;
       return runOps(
         backend,
         [x, dy],

@@ -1,5 +1,7 @@
 /**
- * Max-pooling kernels for the wasm backend, written as TypeScript loops over the wasm heap.
+ * Max-pooling kernels for the wasm backend: a WebAssembly SIMD window sweep (`maxPool` in
+ * `assembly/simd_kernels.ts`, four channels per compare-and-select, no data-dependent branches) with
+ * the TypeScript loops below as fallback and test reference.
  *
  * - `MaxPool3D` in stock wasm 4.22.0 starts each window's maximum at 0-ish (it returns ~1.18e-38,
  *   the smallest normal float, for windows whose values are all <= 0).
@@ -14,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { asWasm, type TensorInfo, wasmKernelBase } from "./kernel_util.ts";
+import { maxPoolGradWasm, maxPoolWasm } from "./simd_kernels.ts";
 
 /** Geometry of a (2-D or 3-D) pooling window sweep over an `NDHWC` tensor. */
 export interface PoolGeometry {
@@ -89,6 +92,12 @@ function sweep(
  * @param out output values `[N, Do, Ho, Wo, C]`, overwritten
  */
 export function maxPoolForward(x: Float32Array, g: PoolGeometry, out: Float32Array): void {
+  if (maxPoolWasm(x, g, out)) return;
+  maxPoolForwardLoops(x, g, out);
+}
+
+/** {@link maxPoolForward} in TypeScript (the reference the SIMD kernel is tested against). */
+export function maxPoolForwardLoops(x: Float32Array, g: PoolGeometry, out: Float32Array): void {
   const c = g.inShape[4];
   const best = new Float32Array(c), argmax = new Int32Array(c);
   sweep(x, g, best, argmax, (o) => {
@@ -105,6 +114,17 @@ export function maxPoolForward(x: Float32Array, g: PoolGeometry, out: Float32Arr
  * @param dx input gradient (same size as `x`), overwritten
  */
 export function maxPoolBackward(
+  x: Float32Array,
+  dy: Float32Array,
+  g: PoolGeometry,
+  dx: Float32Array,
+): void {
+  if (maxPoolGradWasm(x, dy, g, dx)) return;
+  maxPoolBackwardLoops(x, dy, g, dx);
+}
+
+/** {@link maxPoolBackward} in TypeScript (the reference the SIMD kernel is tested against). */
+export function maxPoolBackwardLoops(
   x: Float32Array,
   dy: Float32Array,
   g: PoolGeometry,

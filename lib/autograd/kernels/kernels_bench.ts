@@ -5,7 +5,7 @@
  * GFLOP/s = 2·m·n·k / time; e.g. 512³ at 50 ms/iter is 5.4 GFLOP/s.
  *
  * Benches run with the default settings (the WebAssembly SIMD gemm; two
- * threads on 4+ cores, else one; `BOOK_THREADS` overrides), except the "ts" /
+ * threads on 2+ cores, else one; `BOOK_THREADS` overrides), except the "ts" /
  * "wasm" and the "1 thread" / "2 threads" pairs, which force each setting.
  * Both helper threads are started before any bench, so no timed iteration
  * includes a start-up.

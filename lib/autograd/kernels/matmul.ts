@@ -427,7 +427,7 @@ let threadsSetting: number | null = null;
 /**
  * Number of threads `gemm` may use: 1 or 2. `BOOK_THREADS=1` forces one
  * thread and `BOOK_THREADS=2` (or more) allows two; unset, the default is
- * two threads on machines with 4 or more cores and one on smaller ones.
+ * two threads on machines with 2 or more cores and one on a single core.
  * Machines with a single core always use one. Results are bit-identical
  * either way.
  */
