@@ -398,7 +398,7 @@ const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 class Arena {
   at = BASE;
   constructor(readonly l: Loaded) {}
-  /** Reserves `bytes`; false when the module's memory cannot hold them. */
+  /** Reserves `bytes` and returns their byte address. */
   take(bytes: number): number {
     const a = this.at;
     this.at = align16(a + bytes);
