@@ -49,3 +49,17 @@ export function bookThreads(max: number): number {
   if (cores < 2) return 1;
   return Math.min(envThreads() ?? defaultThreads(cores), cores, max);
 }
+
+/**
+ * True when the module at `url` may be loaded from disk by a worker (a `file:` URL with read
+ * permission): the helper threads of the wasm kernels load their own module.
+ */
+export function canLoadModule(url: string): boolean {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "file:") return false;
+    return Deno.permissions.querySync({ name: "read", path: u }).state === "granted";
+  } catch {
+    return false;
+  }
+}

@@ -18,7 +18,7 @@
  * @module
  */
 import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
-import { bookThreads } from "../common/threads.ts";
+import { bookThreads, canLoadModule } from "../common/threads.ts";
 import { SIMD_KERNELS_WASM_RELAXED_SIMD, SIMD_KERNELS_WASM_SIMD } from "./simd_kernels_bin.ts";
 
 interface SimdKernelsExports {
@@ -225,16 +225,6 @@ interface Helper {
   failed: boolean;
 }
 let helper: Helper | null = null;
-
-function canLoadModule(url: string): boolean {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== "file:") return false;
-    return Deno.permissions.querySync({ name: "read", path: u }).state === "granted";
-  } catch {
-    return false;
-  }
-}
 
 function startHelper(l: Loaded): Helper | null {
   if (helper) return helper.failed ? null : helper;

@@ -16,6 +16,7 @@
  * @module
  */
 import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
+import { canLoadModule } from "../../common/threads.ts";
 import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from "./gemm_wasm_bin.ts";
 
 /** What the module exports (its sources: assembly/gemm.ts, conv.ts, batchnorm.ts). */
@@ -197,17 +198,6 @@ interface Helper {
   failed: boolean;
 }
 let helper: Helper | null = null;
-
-/** True when this module may be loaded from disk by a worker (needs read permission). */
-export function canLoadModule(url: string): boolean {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== "file:") return false;
-    return Deno.permissions.querySync({ name: "read", path: u }).state === "granted";
-  } catch {
-    return false;
-  }
-}
 
 function startHelper(l: Loaded): Helper | null {
   if (helper) return helper.failed ? null : helper;

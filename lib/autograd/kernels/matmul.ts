@@ -35,7 +35,8 @@
  */
 
 import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
-import { canLoadModule, gemmWasm, wasmGemmAvailable, wasmHelperReady } from "./gemm_wasm.ts";
+import { canLoadModule } from "../../common/threads.ts";
+import { gemmWasm, wasmGemmAvailable, wasmHelperReady } from "./gemm_wasm.ts";
 import { bookThreads } from "../../common/threads.ts";
 
 /** Rows of `C` computed per micro-kernel call. */
