@@ -50,15 +50,20 @@ export function recordDir(notebookPath: string, mode: "full" | "quick", root = p
 
 /**
  * SHA-256 over what a chapter's results depend on in its folder: the notebook's cell types and
- * sources (not its outputs) and every other non-test file in the folder. Library changes do not
- * count (they would re-run every chapter); `deno task book --force` re-executes anyway.
+ * sources (not its outputs) and every other non-test file in the folder except sibling notebooks
+ * (a chapter with two notebooks, like chapter 5, keeps one's run when only the other changes).
+ * Library changes do not count (they would re-run every chapter); `deno task book --force`
+ * re-executes anyway.
  */
 export async function chapterSourceHash(notebookPath: string): Promise<string> {
   const dir = dirname(notebookPath);
+  const own = basename(notebookPath);
   const hash = createHash("sha256");
   const names: string[] = [];
   for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && !e.name.startsWith(".") && !e.name.endsWith("_test.ts")) names.push(e.name);
+    if (!e.isFile || e.name.startsWith(".") || e.name.endsWith("_test.ts")) continue;
+    if (e.name.endsWith(".ipynb") && e.name !== own) continue;
+    names.push(e.name);
   }
   for (const name of names.sort()) {
     hash.update(`\0${name}\0`);

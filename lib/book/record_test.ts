@@ -85,8 +85,10 @@ Deno.test("book plan: reuse the kept full run until the chapter's sources change
     assertEquals((await planChapter(nb, { root, force: true })).execute, true);
     assertEquals((await planChapter(nb, { root, quick: true })).execute, true, "quick always runs");
 
-    // A test file changing does not make the chapter stale; the notebook's code does.
+    // A test file or a sibling notebook changing does not make the chapter stale; the notebook's
+    // code does.
     await Deno.writeTextFile(`${dir}/chapter_test.ts`, "// changed");
+    await Deno.writeTextFile(`${dir}/other.ipynb`, notebook("console.log(3)"));
     assertEquals((await planChapter(nb, { root })).execute, false);
     await Deno.writeTextFile(nb, notebook("console.log(2)"));
     const stale = await planChapter(nb, { root });
