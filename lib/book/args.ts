@@ -79,3 +79,43 @@ export async function setupChapter(
   );
   return { ...parsed, quick, runDir };
 }
+
+/** The value of `--name=value` or `--name value` among `args`, or undefined when it is absent. */
+export function optionValue(args: readonly string[], name: string): string | undefined {
+  const flag = `--${name}`;
+  const inline = args.find((a) => a.startsWith(`${flag}=`));
+  if (inline !== undefined) return inline.slice(flag.length + 1);
+  const i = args.indexOf(flag);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value`);
+  return value;
+}
+
+/** A whole-number option ≥ 1 (`--epochs 25`), `fallback` when absent; anything else is an error. */
+export function intOption(args: readonly string[], name: string, fallback: number): number {
+  return intListOption(args, name, [fallback], 1)[0];
+}
+
+/**
+ * A comma-separated list of whole numbers ≥ 1 (`--filters 32,64,128,128`), `fallback` when
+ * absent; `length` (when given) is the number of entries it must have.
+ */
+export function intListOption(
+  args: readonly string[],
+  name: string,
+  fallback: number[],
+  length?: number,
+): number[] {
+  const text = optionValue(args, name);
+  if (text === undefined) return fallback;
+  const values = text.split(",").map((t) => Number(t.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1) || (length && values.length !== length)) {
+    throw new Error(
+      `--${name} ${text}: expected ${length === 1 ? "a whole number" : "whole numbers"} >= 1${
+        length && length > 1 ? ` (${length})` : ""
+      }`,
+    );
+  }
+  return values;
+}
