@@ -17,8 +17,8 @@
  *
  * @module
  */
-import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
-import { bookThreads, canLoadModule } from "../common/threads.ts";
+import { claimUnit, HelperThread, JOB, serveAsHelper } from "../common/helper_thread.ts";
+import { bookThreads } from "../common/threads.ts";
 import { SIMD_KERNELS_WASM_RELAXED_SIMD, SIMD_KERNELS_WASM_SIMD } from "./simd_kernels_bin.ts";
 
 interface SimdKernelsExports {
@@ -190,7 +190,7 @@ export function selectSimdKernelsVariant(v: SimdKernelsVariant | "off" | null): 
   only = v === "off" ? null : v;
   loaded = null;
   unavailable = false;
-  stopHelper();
+  helper.stop();
 }
 
 /** The build in use, or null when the kernels are off or WebAssembly SIMD is unavailable. */
@@ -199,133 +199,58 @@ export function simdKernelsVariant(): SimdKernelsVariant | null {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Two threads: a helper thread (a `node:worker_threads` Worker running this module, unref'd)
-// instantiates the same build on the same shared memory, and both threads claim units of a filter
-// gradient's rows (or a depthwise gradient's channels) from an atomic counter, as the engine's
-// gemm does (`lib/autograd/kernels/gemm_wasm.ts`). The calling thread never waits for the helper
-// to start; it waits only for a unit the helper has claimed. Every output is summed in the same
-// order whichever thread computes it, so results are bit-identical with one or two threads.
+// Two threads: a helper thread (`lib/common/helper_thread.ts`) instantiates the same build on the
+// same shared memory, and both threads claim units of a filter gradient's rows (or a depthwise
+// gradient's channels), as the engine's gemm does with columns (`lib/autograd/kernels/
+// gemm_wasm.ts`). Every output is summed in the same order whichever thread computes it, so
+// results are bit-identical with one or two threads.
 
-const WORKER_KIND = "deep-learning-in-deno/tfjs-simd-kernels-worker";
-// ctrl slots: job state, next unit, helper ready; then the job (P...)
-const STATE = 0, NEXT = 1, READY = 2, P = 4;
+const helper = new HelperThread(
+  import.meta.url,
+  "deep-learning-in-deno/tfjs-simd-kernels-worker",
+  () => ({ memory: loaded!.memory, variant: loaded!.variant }),
+);
 // job slots: kind, units, blocks (of rows or channels), block width, then the kernel's arguments
-const J_KIND = P, J_UNITS = P + 1, J_BLOCKS = P + 2, J_WIDTH = P + 3, J_ARGS = P + 4;
+const J_KIND = JOB, J_UNITS = JOB + 1, J_BLOCKS = JOB + 2, J_WIDTH = JOB + 3, J_ARGS = JOB + 4;
 const KIND_FILTER = 1, KIND_DEPTHWISE = 2;
-// job states (0 = idle)
-const S_OPEN = 1, S_JOINED = 2, S_CLOSED = 3, S_DONE = 4;
 /** Units a split job is cut into (each streams all of dy once: few, but enough to balance). */
 const SPLIT_UNITS = 4;
 /** Multiply-adds below which sharing a gradient with the helper thread does not pay. */
 const PAR_MIN_MACS = 1 << 22;
-
-interface Helper {
-  ctrl: Int32Array;
-  worker: { unref(): void; terminate(): unknown };
-  failed: boolean;
-}
-let helper: Helper | null = null;
-
-function startHelper(l: Loaded): Helper | null {
-  if (helper) return helper.failed ? null : helper;
-  if (!canLoadModule(import.meta.url)) return null;
-  try {
-    const ctrl = new Int32Array(new SharedArrayBuffer(32 * 4));
-    const worker = new NodeWorker(new URL(import.meta.url), {
-      workerData: { kind: WORKER_KIND, ctrl, memory: l.memory, variant: l.variant },
-    });
-    worker.unref();
-    const h: Helper = { ctrl, worker, failed: false };
-    worker.on("error", () => {
-      h.failed = true;
-    });
-    helper = h;
-    return h;
-  } catch {
-    return null;
-  }
-}
-
-function stopHelper(): void {
-  if (helper) helper.worker.terminate();
-  helper = null;
-}
 
 /**
  * Starts the helper thread now (otherwise the first large two-thread gradient starts it) and
  * resolves to true once it is ready, false when it cannot start.
  */
 export async function simdKernelsHelperReady(timeoutMs = 5000): Promise<boolean> {
-  const l = load();
-  if (!l) return false;
-  const h = startHelper(l);
-  const t0 = Date.now();
-  while (h && !h.failed && Date.now() - t0 < timeoutMs) {
-    if (Atomics.load(h.ctrl, READY) === 1) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return false;
+  return load() !== null && await helper.whenReady(timeoutMs);
 }
 
-/** Runs blocks [b0, b1) of the job in `ctrl` (rows of 4 or channels of 8). */
-function runBlocks(ex: SimdKernelsExports, ctrl: Int32Array, b0: number, b1: number): void {
-  const w = ctrl[J_WIDTH], a = J_ARGS;
-  if (ctrl[J_KIND] === KIND_FILTER) {
-    ex.filterGradRows(
-      ctrl[a],
-      ctrl[a + 1],
-      ctrl[a + 2],
-      ctrl[a + 3],
-      ctrl[a + 4],
-      ctrl[a + 5],
-      ctrl[a + 6],
-      ctrl[a + 7],
-      b0 * w,
-      b1 * w,
-    );
+/** Runs blocks [b0, b1) of the job in `job` (rows of 4 or channels of 8). */
+function runBlocks(ex: SimdKernelsExports, job: Int32Array, b0: number, b1: number): void {
+  const w = job[J_WIDTH];
+  const args = Array.from(job.subarray(J_ARGS, J_ARGS + 9)) as KernelArgs;
+  if (job[J_KIND] === KIND_FILTER) {
+    ex.filterGradRows(...(args.slice(0, 8) as FilterArgs), b0 * w, b1 * w);
   } else {
-    ex.depthwiseFilterGradChannels(
-      ctrl[a],
-      ctrl[a + 1],
-      ctrl[a + 2],
-      ctrl[a + 3],
-      ctrl[a + 4],
-      ctrl[a + 5],
-      ctrl[a + 6],
-      ctrl[a + 7],
-      ctrl[a + 8],
-      b0 * w,
-      b1 * w,
-    );
+    ex.depthwiseFilterGradChannels(...args, b0 * w, b1 * w);
   }
 }
+type FilterArgs = [number, number, number, number, number, number, number, number];
+type KernelArgs = [...FilterArgs, number];
 
 /** Claims units of the job in `ctrl` and computes them until none are left. */
 function runUnits(ex: SimdKernelsExports, ctrl: Int32Array): void {
   const units = ctrl[J_UNITS], blocks = ctrl[J_BLOCKS];
-  for (;;) {
-    const u = Atomics.add(ctrl, NEXT, 1);
-    if (u >= units) return;
+  for (let u = claimUnit(ctrl); u >= 0; u = claimUnit(ctrl)) {
     runBlocks(ex, ctrl, Math.floor(u * blocks / units), Math.floor((u + 1) * blocks / units));
   }
 }
 
-function helperLoop(data: { ctrl: Int32Array; memory: WebAssembly.Memory; variant: string }) {
-  const { ctrl } = data;
-  const ex = instantiate(data.variant as SimdKernelsVariant, data.memory);
-  Atomics.store(ctrl, READY, 1);
-  for (;;) {
-    const st = Atomics.load(ctrl, STATE);
-    if (st !== S_OPEN) {
-      Atomics.wait(ctrl, STATE, st);
-      continue;
-    }
-    if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_JOINED) !== S_OPEN) continue;
-    runUnits(ex, ctrl);
-    Atomics.store(ctrl, STATE, S_DONE);
-    Atomics.notify(ctrl, STATE);
-  }
-}
+serveAsHelper(helper.kind, (data) => {
+  const ex = instantiate(data.variant as SimdKernelsVariant, data.memory as WebAssembly.Memory);
+  return () => runUnits(ex, data.ctrl);
+});
 
 /**
  * Runs a gradient of `blocks` blocks (of `width` rows or channels) in this thread, or in `units`
@@ -341,28 +266,11 @@ function splitWork(
   macs: number,
   threads: number,
 ): void {
-  const h = threads >= 2 && units >= 2 && macs >= PAR_MIN_MACS ? startHelper(l) : null;
-  const ready = h !== null && !h.failed && Atomics.load(h.ctrl, READY) === 1;
-  const ctrl = ready ? h.ctrl : new Int32Array(J_ARGS + args.length);
-  ctrl.set([kind, ready ? units : 1, blocks, width, ...args], P);
-  if (!ready) {
-    runBlocks(l.ex, ctrl, 0, blocks);
-    return;
-  }
-  Atomics.store(ctrl, NEXT, 0);
-  Atomics.store(ctrl, STATE, S_OPEN);
-  Atomics.notify(ctrl, STATE, 1);
-  runUnits(l.ex, ctrl);
-  if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_CLOSED) !== S_OPEN) {
-    const t0 = Date.now();
-    while (Atomics.load(ctrl, STATE) === S_JOINED) {
-      Atomics.wait(ctrl, STATE, S_JOINED, 1000);
-      if (Date.now() - t0 > 60_000) {
-        h.failed = true;
-        throw new Error("simd_kernels (wasm): helper thread stopped responding (BOOK_THREADS=1)");
-      }
-    }
-  }
+  const ctrl = threads >= 2 && units >= 2 && macs >= PAR_MIN_MACS ? helper.ready() : null;
+  const job = ctrl ?? new Int32Array(J_ARGS + args.length);
+  job.set([kind, units, blocks, width, ...args], J_KIND);
+  if (ctrl === null) runBlocks(l.ex, job, 0, blocks);
+  else helper.share(ctrl, units, () => runUnits(l.ex, ctrl));
 }
 
 /** Geometry of a (2-D or 3-D) channels-last convolution whose filter gradient is wanted. */
@@ -662,10 +570,4 @@ export function depthGatherWasm(
   new Float32Array(l.memory.buffer, src, x.length).set(x);
   l.ex.depthGather(src, dst, n, dp, plane, c, outDepth, kd, strideDepth, dilationDepth);
   return new Float32Array(l.memory.buffer, dst, count).slice();
-}
-
-// When this module is loaded as the helper thread, serve jobs forever (after evaluation ends).
-if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
-  const wd = workerData as { ctrl: Int32Array; memory: WebAssembly.Memory; variant: string };
-  setTimeout(() => helperLoop(wd), 0);
 }

@@ -6,25 +6,21 @@
  * module's memory and the result copied back; for the sizes our layers use this costs a few
  * percent of the product.
  *
- * With two threads, a helper thread (a `node:worker_threads` Worker running this module, unref'd)
- * instantiates the same build on the same shared memory, and both threads claim blocks of
- * 64 rows of each cache block of C from an atomic counter. The calling thread never waits for the
- * helper to start (on a busy machine it may not join at all); it waits only for a block the helper
- * has claimed. Every element is computed by the same operations whichever thread computes it, so
- * results are bit-identical with one or two threads.
+ * With two threads, a helper thread (`lib/common/helper_thread.ts`) instantiates the same build on
+ * the same shared memory, and both threads claim units of columns of C from an atomic counter,
+ * each packing its own blocks. Every element is computed by the same operations whichever thread
+ * computes it, so results are bit-identical with one or two threads. Columns rather than rows:
+ * chapter 1's convolution products have as few rows as output channels (16, 32) but thousands of
+ * columns (output positions).
  *
  * @module
  */
-import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
-import { canLoadModule } from "../../common/threads.ts";
+import { claimUnit, HelperThread, JOB, serveAsHelper } from "../../common/helper_thread.ts";
 import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from "./gemm_wasm_bin.ts";
 
 /** What the module exports (its sources: assembly/gemm.ts, conv.ts, batchnorm.ts). */
 export interface GemmExports {
   SCRATCH_FLOATS: WebAssembly.Global;
-  BLOCK_ROWS: WebAssembly.Global;
-  BLOCK_DEPTH: WebAssembly.Global;
-  BLOCK_COLS: WebAssembly.Global;
   gemm(
     transA: number,
     transB: number,
@@ -37,33 +33,19 @@ export interface GemmExports {
     accumulate: number,
     scratch: number,
   ): void;
-  packBlockB(
-    b: number,
-    transB: number,
-    n: number,
-    k: number,
-    j0: number,
-    nc: number,
-    p0: number,
-    kc: number,
-    bp: number,
-  ): void;
-  blockRows(
+  gemmColumns(
     transA: number,
+    transB: number,
     m: number,
     n: number,
     k: number,
     a: number,
+    b: number,
     c: number,
-    j0: number,
-    nc: number,
-    p0: number,
-    kc: number,
-    overwrite: number,
-    bp: number,
+    accumulate: number,
     scratch: number,
-    r0: number,
-    r1: number,
+    j0: number,
+    j1: number,
   ): void;
   // assembly/conv.ts and assembly/batchnorm.ts (used by conv_wasm.ts)
   im2col(...args: number[]): void;
@@ -90,6 +72,10 @@ const INITIAL_PAGES = 32, MAX_PAGES = 16384;
 const BASE = 65536;
 /** Multiply-adds below which sharing a product with the helper thread does not pay. */
 const PAR_MIN_MACS = 1 << 20;
+/** Columns of C per unit of a shared product: at least this many. */
+const UNIT_MIN_COLS = 64;
+/** Units a shared product is cut into: at most this many (a few, for balance). */
+const MAX_UNITS = 4;
 
 function decodeBase64(s: string): Uint8Array {
   const bin = atob(s);
@@ -118,10 +104,6 @@ export interface Loaded {
   variant: WasmGemmVariant;
   /** Bytes of one thread's scratch area. */
   scratchBytes: number;
-  /** The kernel's cache blocks: rows of A (one unit of work), depth, columns of B. */
-  mc: number;
-  kc: number;
-  nc: number;
 }
 
 let loaded: Loaded | null = null;
@@ -141,15 +123,7 @@ export function load(): Loaded | null {
       });
       const ex = instantiate(variant, memory);
       const scratchBytes = Math.ceil(((ex.SCRATCH_FLOATS.value as number) * 4 + 128) / 16) * 16;
-      loaded = {
-        ex,
-        memory,
-        variant,
-        scratchBytes,
-        mc: ex.BLOCK_ROWS.value as number,
-        kc: ex.BLOCK_DEPTH.value as number,
-        nc: ex.BLOCK_COLS.value as number,
-      };
+      loaded = { ex, memory, variant, scratchBytes };
       return loaded;
     } catch {
       // This runtime lacks the features of this build: try the next one.
@@ -167,7 +141,7 @@ export function selectWasmGemmVariant(v: WasmGemmVariant | null): void {
   only = v;
   loaded = null;
   unavailable = false;
-  stopHelper();
+  helper.stop();
 }
 
 /** The build in use, or null when WebAssembly SIMD is unavailable. */
@@ -181,121 +155,40 @@ export function wasmGemmAvailable(): boolean {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The helper thread.
+// The helper thread: it instantiates the loaded build on the module's shared memory.
 
-const WORKER_KIND = "deep-learning-in-deno/gemm-wasm-worker";
-// ctrl slots
-const STATE = 0, NEXT = 1, READY = 2;
-// parameters of one block: transA, m, n, k, a, c, j0, nc, p0, kc, overwrite, bp, scratch, units,
-// rows per unit
-const P = 8;
-// job states (0 = idle)
-const S_OPEN = 1, S_JOINED = 2, S_CLOSED = 3, S_DONE = 4;
-
-interface Helper {
-  ctrl: Int32Array;
-  worker: { unref(): void; terminate(): unknown };
-  failed: boolean;
-}
-let helper: Helper | null = null;
-
-function startHelper(l: Loaded): Helper | null {
-  if (helper) return helper.failed ? null : helper;
-  if (!canLoadModule(import.meta.url)) return null;
-  try {
-    const ctrl = new Int32Array(new SharedArrayBuffer(32 * 4));
-    const worker = new NodeWorker(new URL(import.meta.url), {
-      workerData: { kind: WORKER_KIND, ctrl, memory: l.memory, variant: l.variant },
-    });
-    worker.unref();
-    const h: Helper = { ctrl, worker, failed: false };
-    worker.on("error", () => {
-      h.failed = true;
-    });
-    helper = h;
-    return h;
-  } catch {
-    return null;
-  }
-}
-
-function stopHelper(): void {
-  if (helper) helper.worker.terminate();
-  helper = null;
-}
+const helper = new HelperThread(
+  import.meta.url,
+  "deep-learning-in-deno/gemm-wasm-worker",
+  () => ({ memory: loaded!.memory, variant: loaded!.variant }),
+);
 
 /**
  * Starts the helper thread now (otherwise the first large two-thread product starts it) and
  * resolves to true once it is ready, false when it cannot start.
  */
 export async function wasmHelperReady(timeoutMs = 5000): Promise<boolean> {
-  const l = load();
-  if (!l) return false;
-  const h = startHelper(l);
-  const t0 = Date.now();
-  while (h && !h.failed && Date.now() - t0 < timeoutMs) {
-    if (Atomics.load(h.ctrl, READY) === 1) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return false;
+  return load() !== null && await helper.whenReady(timeoutMs);
 }
 
-/** Claims row blocks of the job in `ctrl` and computes them with `ex` until none are left. */
+// A shared product's job slots: its arguments, then the helper's scratch area.
+const J_ARGS = JOB, J_WIDTH = JOB + 10, J_SCRATCH = JOB + 11;
+
+/** Claims units of columns of the job in `ctrl` and computes them until none are left. */
 function runUnits(ex: GemmExports, ctrl: Int32Array, scratch: number): void {
-  const units = ctrl[P + 13], rows = ctrl[P + 14], m = ctrl[P + 1];
-  for (;;) {
-    const u = Atomics.add(ctrl, NEXT, 1);
-    if (u >= units) return;
-    ex.blockRows(
-      ctrl[P],
-      m,
-      ctrl[P + 2],
-      ctrl[P + 3],
-      ctrl[P + 4],
-      ctrl[P + 5],
-      ctrl[P + 6],
-      ctrl[P + 7],
-      ctrl[P + 8],
-      ctrl[P + 9],
-      ctrl[P + 10],
-      ctrl[P + 11],
-      scratch,
-      u * rows,
-      Math.min(m, (u + 1) * rows),
-    );
+  const [ta, tb, m, n, k, a, b, c, acc] = ctrl.subarray(J_ARGS, J_ARGS + 9);
+  const width = ctrl[J_WIDTH];
+  for (let u = claimUnit(ctrl); u >= 0; u = claimUnit(ctrl)) {
+    ex.gemmColumns(ta, tb, m, n, k, a, b, c, acc, scratch, u * width, Math.min(n, (u + 1) * width));
   }
 }
 
-function helperLoop(data: { ctrl: Int32Array; memory: WebAssembly.Memory; variant: string }) {
-  const { ctrl } = data;
-  const ex = instantiate(data.variant as WasmGemmVariant, data.memory);
-  Atomics.store(ctrl, READY, 1);
-  for (;;) {
-    const s = Atomics.load(ctrl, STATE);
-    if (s !== S_OPEN) {
-      Atomics.wait(ctrl, STATE, s);
-      continue;
-    }
-    if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_JOINED) !== S_OPEN) continue;
-    runUnits(ex, ctrl, ctrl[P + 12]);
-    Atomics.store(ctrl, STATE, S_DONE);
-    Atomics.notify(ctrl, STATE);
-  }
-}
+serveAsHelper(helper.kind, (data) => {
+  const ex = instantiate(data.variant as WasmGemmVariant, data.memory as WebAssembly.Memory);
+  return () => runUnits(ex, data.ctrl, data.ctrl[J_SCRATCH]);
+});
 
 // ------------------------------------------------------------------------------------------------
-
-/** Waits until the helper has finished the row blocks it claimed. */
-function waitForHelper(h: Helper): void {
-  const t0 = Date.now();
-  while (Atomics.load(h.ctrl, STATE) === S_JOINED) {
-    Atomics.wait(h.ctrl, STATE, S_JOINED, 1000);
-    if (Date.now() - t0 > 60_000) {
-      h.failed = true;
-      throw new Error("gemm (wasm): helper thread stopped responding (BOOK_THREADS=1)");
-    }
-  }
-}
 
 /**
  * Byte address of the first byte callers may use for their arrays: past both threads' scratch
@@ -340,32 +233,17 @@ export function gemmAt(
   accumulate: boolean,
   threads = 1,
 ): void {
-  const scratch0 = BASE, scratch1 = BASE + l.scratchBytes;
   const ta = transA ? 1 : 0, tb = transB ? 1 : 0, acc = accumulate ? 1 : 0;
-  const units = Math.ceil(m / l.mc);
-  const h = threads >= 2 && units >= 2 && m * n * k >= PAR_MIN_MACS ? startHelper(l) : null;
-  if (h && !h.failed && Atomics.load(h.ctrl, READY) === 1) {
-    // Block by block as in the kernel's own gemm: this thread packs the B block, then both threads
-    // claim row blocks of it.
-    const ctrl = h.ctrl;
-    const bp = scratch0 + l.mc * l.kc * 4 + 128;
-    for (let j0 = 0; j0 < n; j0 += l.nc) {
-      const nc = Math.min(l.nc, n - j0);
-      for (let p0 = 0; p0 < k; p0 += l.kc) {
-        const kc = Math.min(l.kc, k - p0);
-        l.ex.packBlockB(bAt, tb, n, k, j0, nc, p0, kc, bp);
-        const overwrite = !accumulate && p0 === 0 ? 1 : 0;
-        ctrl.set([ta, m, n, k, aAt, cAt, j0, nc, p0, kc, overwrite, bp, scratch1, units, l.mc], P);
-        Atomics.store(ctrl, NEXT, 0);
-        Atomics.store(ctrl, STATE, S_OPEN);
-        Atomics.notify(ctrl, STATE, 1);
-        runUnits(l.ex, ctrl, scratch0);
-        if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_CLOSED) !== S_OPEN) waitForHelper(h);
-      }
-    }
-  } else {
-    l.ex.gemm(ta, tb, m, n, k, aAt, bAt, cAt, acc, scratch0);
+  // About MAX_UNITS units of at least UNIT_MIN_COLS columns, a multiple of the micro-kernel's 8.
+  const units = Math.min(MAX_UNITS, Math.floor(n / UNIT_MIN_COLS));
+  const ctrl = threads >= 2 && units >= 2 && m * n * k >= PAR_MIN_MACS ? helper.ready() : null;
+  if (ctrl === null) {
+    l.ex.gemm(ta, tb, m, n, k, aAt, bAt, cAt, acc, BASE);
+    return;
   }
+  const width = Math.ceil(n / units / 8) * 8;
+  ctrl.set([ta, tb, m, n, k, aAt, bAt, cAt, acc, width, BASE + l.scratchBytes], J_ARGS);
+  helper.share(ctrl, Math.ceil(n / width), () => runUnits(l.ex, ctrl, BASE));
 }
 
 /**
@@ -401,10 +279,4 @@ export function gemmWasm(
   gemmAt(l, transA, transB, m, n, k, aAt, bAt, cAt, accumulate, threads);
   c.set(cView);
   return true;
-}
-
-// When this module is loaded as the helper thread, serve jobs forever (after evaluation ends).
-if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
-  const wd = workerData as { ctrl: Int32Array; memory: WebAssembly.Memory; variant: string };
-  setTimeout(() => helperLoop(wd), 0);
 }

@@ -66,8 +66,16 @@ Deno.test("gemm_wasm_bin.ts is the build of assembly/{gemm,conv,batchnorm}.ts (d
 Deno.test("gemmWasm with two threads is bit-identical to one thread", async () => {
   if (!(await wasmHelperReady())) return; // no helper thread here: nothing to compare
   const rand = new Rng(78);
-  // Row counts around the 64-row blocks the threads share, sizes past the 1024 / 256 blocks.
-  const cases: [number, number, number][] = [[200, 70, 300], [129, 1030, 33], [64, 300, 257]];
+  // Column counts around the units the threads share (multiples of 8, at least 64 columns), sizes
+  // past the 64 / 1024 / 256 blocks, and chapter 1's convolution products (few rows, many columns).
+  const cases: [number, number, number][] = [
+    [200, 70, 300],
+    [129, 1030, 33],
+    [64, 300, 257],
+    [16, 3920, 144],
+    [32, 144, 700],
+    [3, 2001, 300],
+  ];
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
     for (const [m, n, k] of cases) {
       const a = rand.uniformArray(m * k), b = rand.uniformArray(k * n);

@@ -116,6 +116,10 @@ export function conv2dBackwardWasm(
   const colAt = mem.floats(kk * s.group * plane);
   const dygAt = s.group > 1 ? mem.floats(s.o * s.group * plane) : 0;
   const dcolAt = needDx ? mem.floats(kk * s.group * plane) : 0;
+  // dW's product puts the larger of (output channels, taps) in its columns (the micro-kernel's
+  // tile is 4 rows × 8 columns; e.g. the first layer's 16 × 9 becomes 9 × 16, 1.6× faster); the
+  // same sums in the same order, so the same bits.
+  const transposeDw = s.o > kk;
   const dwAt = mem.floats(s.o * kk);
   const dxAt = needDx ? mem.floats(s.n * inSize) : 0;
   const dbAt = needDb ? mem.floats(s.o) : 0;
@@ -134,8 +138,9 @@ export function conv2dBackwardWasm(
     }
     const xg = xAt + i0 * inSize * 4;
     l.ex.im2col(xg, gs, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, colAt);
-    // dW[o, kk] += dy_g[o, cols] · col[kk, cols]ᵀ
-    gemmAt(l, false, true, s.o, kk, cols, dyG, colAt, dwAt, i0 > 0, threads);
+    // dW[o, kk] += dy_g[o, cols] · col[kk, cols]ᵀ (or dWᵀ[kk, o] += col · dy_gᵀ)
+    if (transposeDw) gemmAt(l, false, true, kk, s.o, cols, colAt, dyG, dwAt, i0 > 0, threads);
+    else gemmAt(l, false, true, s.o, kk, cols, dyG, colAt, dwAt, i0 > 0, threads);
     if (needDx) {
       // dcol[kk, cols] = W[o, kk]ᵀ · dy_g[o, cols], scattered back onto dx.
       gemmAt(l, true, false, kk, cols, s.o, wAt, dyG, dcolAt, false, threads);
@@ -144,9 +149,15 @@ export function conv2dBackwardWasm(
     }
   }
   if (needDb) l.ex.biasGradient(dyAt, s.n, s.o, plane, dbAt);
+  let dw = heapFloats(l, dwAt, s.o * kk).slice();
+  if (transposeDw) {
+    const dwT = dw;
+    dw = new Float32Array(s.o * kk);
+    for (let o = 0; o < s.o; o++) for (let j = 0; j < kk; j++) dw[o * kk + j] = dwT[j * s.o + o];
+  }
   return {
     dx: needDx ? heapFloats(l, dxAt, s.n * inSize).slice() : null,
-    dw: heapFloats(l, dwAt, s.o * kk).slice(),
+    dw,
     db: needDb ? heapFloats(l, dbAt, s.o).slice() : null,
   };
 }

@@ -84,10 +84,15 @@ for (const build of BUILDS) {
   Deno.test(`conv2d forward/backward in WebAssembly (${build}) match the TypeScript kernels`, () => {
     withBuild(build, () => {
       const rng = new Rng(6);
-      // The last geometries are chapter 1's two layers at a batch of 3 and 21 (groups of 5 and 20).
-      const cases: number[][] = [...GEOMETRIES, [3, 1, 28, 28, 3, 1, 1], [21, 16, 14, 14, 3, 1, 1]];
-      for (const [n, c, h, w, k, stride, pad] of cases) {
-        const o = 4 + (n % 3);
+      // The last geometries are chapter 1's two layers (16 and 32 output channels: the first one's
+      // dW product is computed transposed) at a batch of 3 and 21 (groups of 5 and 20).
+      const cases: number[][] = [
+        ...GEOMETRIES,
+        [3, 1, 28, 28, 3, 1, 1, 16],
+        [21, 16, 14, 14, 3, 1, 1, 32],
+      ];
+      for (const [n, c, h, w, k, stride, pad, outChannels] of cases) {
+        const o = outChannels ?? 4 + (n % 3);
         const xShape = [n, c, h, w], wShape = [o, c, k, k];
         const x = rng.uniformArray(n * c * h * w), wt = rng.uniformArray(o * c * k * k);
         const bias = n % 2 ? rng.uniformArray(o) : null;

@@ -34,8 +34,7 @@
  * @module
  */
 
-import { isMainThread, Worker as NodeWorker, workerData } from "node:worker_threads";
-import { canLoadModule } from "../../common/threads.ts";
+import { claimUnit, HelperThread, JOB, serveAsHelper } from "../../common/helper_thread.ts";
 import { gemmWasm, wasmGemmAvailable, wasmHelperReady } from "./gemm_wasm.ts";
 import { bookThreads } from "../../common/threads.ts";
 
@@ -329,56 +328,41 @@ function gemmSerial(
 // ---------------------------------------------------------------------------
 // Two-thread path.
 //
-// One helper thread (a `node:worker_threads` Worker running this very module,
-// unref'd so it never keeps the process alive) shares fixed-size buffers with
-// the main thread: packed A and B blocks and a C tile. The main thread packs,
-// publishes a job, and then both threads claim units (UNIT_ROWS x UNIT_COLS
-// tiles of C) from an atomic counter. Every C element is computed by exactly
-// the same sequence of float operations as in the serial path, whichever
-// thread computes it, so results are bit-identical with or without threads.
-//
-// The helper may be slow to wake (the other core may be busy): the main
-// thread never waits for it to *start*. When the main thread runs out of
-// units it atomically closes the job; if the helper never joined, it is simply
-// not waited for. Only a helper that has joined (and is finishing its last
-// unit) is waited for.
+// One helper thread (`lib/common/helper_thread.ts`: a worker running this
+// very module) shares fixed-size buffers with the main thread: packed A and B
+// blocks and a C tile. The main thread packs, publishes a job, and then both
+// threads claim units (UNIT_ROWS x UNIT_COLS tiles of C) from an atomic
+// counter. Every C element is computed by exactly the same sequence of float
+// operations as in the serial path, whichever thread computes it, so results
+// are bit-identical with or without threads.
 // ---------------------------------------------------------------------------
 
-const WORKER_KIND = "deep-learning-in-deno/gemm-worker";
-// ctrl slots
-const STATE = 0;
-const NEXT = 1;
-const READY = 2;
-const P_MC = 8, P_NC = 9, P_KC = 10, P_OVERWRITE = 11, P_UNITS = 12, P_ROW_UNITS = 13;
-// job states
-// (0 = idle, the initial value)
-const S_OPEN = 1, S_JOINED = 2, S_CLOSED = 3, S_DONE = 4;
+// job slots
+const P_MC = JOB, P_NC = JOB + 1, P_KC = JOB + 2, P_OVERWRITE = JOB + 3, P_ROW_UNITS = JOB + 4;
 
+/** The packed blocks and C tile both threads work on (shared memory). */
 interface Shared {
-  ctrl: Int32Array;
   sa: Float64Array;
   sb: Float64Array;
   sc: Float32Array;
 }
 
-function allocShared(): Shared {
-  return {
-    ctrl: new Int32Array(new SharedArrayBuffer(64 * 4)),
+let shared: Shared | null = null;
+const helper = new HelperThread(import.meta.url, "deep-learning-in-deno/gemm-worker", () => {
+  shared ??= {
     sa: new Float64Array(new SharedArrayBuffer(MT * KC * 8)),
     sb: new Float64Array(new SharedArrayBuffer(KC * NC * 8)),
     sc: new Float32Array(new SharedArrayBuffer(MT * NC * 4)),
   };
-}
+  return { ...shared };
+});
 
-/** Run claimed units of the job currently described in `sh.ctrl`. */
-function runUnits(sh: Shared): void {
-  const ctrl = sh.ctrl;
+/** Run claimed units of the job currently described in `ctrl`. */
+function runUnits(ctrl: Int32Array, sh: Shared): void {
   const mc = ctrl[P_MC], nc = ctrl[P_NC], kc = ctrl[P_KC];
   const overwrite = ctrl[P_OVERWRITE] === 1;
-  const units = ctrl[P_UNITS], rowUnits = ctrl[P_ROW_UNITS];
-  for (;;) {
-    const u = Atomics.add(ctrl, NEXT, 1);
-    if (u >= units) return;
+  const rowUnits = ctrl[P_ROW_UNITS];
+  for (let u = claimUnit(ctrl); u >= 0; u = claimUnit(ctrl)) {
     const ru = u % rowUnits, cu = (u - ru) / rowUnits;
     const r0 = ru * UNIT_ROWS, c0 = cu * UNIT_COLS;
     computeBlock(
@@ -399,30 +383,8 @@ function runUnits(sh: Shared): void {
   }
 }
 
-/** Body of the helper thread: wait for open jobs, join them, work, report done. */
-function workerLoop(sh: Shared): void {
-  const ctrl = sh.ctrl;
-  Atomics.store(ctrl, READY, 1);
-  for (;;) {
-    const s = Atomics.load(ctrl, STATE);
-    if (s !== S_OPEN) {
-      Atomics.wait(ctrl, STATE, s);
-      continue;
-    }
-    if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_JOINED) !== S_OPEN) continue;
-    runUnits(sh);
-    Atomics.store(ctrl, STATE, S_DONE);
-    Atomics.notify(ctrl, STATE);
-  }
-}
+serveAsHelper(helper.kind, (data) => () => runUnits(data.ctrl, data as unknown as Shared));
 
-interface Pool {
-  sh: Shared;
-  worker: { unref(): void; terminate(): unknown };
-}
-
-let pool: Pool | null = null;
-let poolFailed = false;
 let threadsSetting: number | null = null;
 
 /**
@@ -449,28 +411,6 @@ export function setGemmThreads(threads: number): void {
   threadsSetting = threads >= 2 ? 2 : 1;
 }
 
-function startPool(): void {
-  if (pool || poolFailed) return;
-  if (!canLoadModule(import.meta.url)) {
-    poolFailed = true;
-    return;
-  }
-  try {
-    const sh = allocShared();
-    const worker = new NodeWorker(new URL(import.meta.url), {
-      workerData: { kind: WORKER_KIND, ...sh },
-    });
-    worker.unref();
-    worker.on("error", () => {
-      poolFailed = true;
-      pool = null;
-    });
-    pool = { sh, worker };
-  } catch {
-    poolFailed = true;
-  }
-}
-
 /**
  * Start the helper thread now (it is otherwise started lazily by the first
  * large `gemm`) and resolve once it is ready. Resolves to false when threads
@@ -481,29 +421,11 @@ function startPool(): void {
 export async function gemmWorkerReady(timeoutMs = 5000): Promise<boolean> {
   if (gemmThreads() < 2) return false;
   if (gemmKernel() === "wasm") return await wasmHelperReady(timeoutMs);
-  startPool();
-  const t0 = Date.now();
-  while (pool && !poolFailed && Date.now() - t0 < timeoutMs) {
-    if (Atomics.load(pool.sh.ctrl, READY) === 1) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return false;
-}
-
-/** Block until the helper has left the job, with a generous safety limit. */
-function waitForHelper(ctrl: Int32Array): void {
-  const t0 = Date.now();
-  while (Atomics.load(ctrl, STATE) === S_JOINED) {
-    Atomics.wait(ctrl, STATE, S_JOINED, 1000);
-    if (Date.now() - t0 > 60_000) {
-      poolFailed = true;
-      pool = null;
-      throw new Error("gemm: helper thread stopped responding (set BOOK_THREADS=1 to disable)");
-    }
-  }
+  return await helper.whenReady(timeoutMs);
 }
 
 function gemmParallel(
+  ctrl: Int32Array,
   sh: Shared,
   transA: boolean,
   transB: boolean,
@@ -515,7 +437,7 @@ function gemmParallel(
   c: Float32Array,
   accumulate: boolean,
 ): void {
-  const { ctrl, sa, sb, sc } = sh;
+  const { sa, sb, sc } = sh;
   for (let i0 = 0; i0 < m; i0 += MT) {
     const mc = Math.min(MT, m - i0);
     for (let j0 = 0; j0 < n; j0 += NC) {
@@ -531,15 +453,8 @@ function gemmParallel(
         ctrl[P_NC] = nc;
         ctrl[P_KC] = kc;
         ctrl[P_OVERWRITE] = !accumulate && p0 === 0 ? 1 : 0;
-        ctrl[P_UNITS] = units;
         ctrl[P_ROW_UNITS] = rowUnits;
-        Atomics.store(ctrl, NEXT, 0);
-        Atomics.store(ctrl, STATE, S_OPEN);
-        Atomics.notify(ctrl, STATE, 1);
-        runUnits(sh);
-        if (Atomics.compareExchange(ctrl, STATE, S_OPEN, S_CLOSED) !== S_OPEN) {
-          waitForHelper(ctrl);
-        }
+        helper.share(ctrl, units, () => runUnits(ctrl, sh));
       }
       copyTile(sc, 0, nc, c, i0 * n + j0, n, mc, nc);
     }
@@ -651,9 +566,9 @@ export function gemm(
     return;
   }
   if (m * n * k >= PAR_MIN_MACS && (m > UNIT_ROWS || n > UNIT_COLS) && gemmThreads() >= 2) {
-    if (!pool) startPool();
-    if (pool && Atomics.load(pool.sh.ctrl, READY) === 1) {
-      gemmParallel(pool.sh, transA, transB, m, n, k, a, b, c, accumulate);
+    const ctrl = helper.ready();
+    if (ctrl !== null && shared !== null) {
+      gemmParallel(ctrl, shared, transA, transB, m, n, k, a, b, c, accumulate);
       return;
     }
   }
@@ -662,11 +577,4 @@ export function gemm(
 
 function roundUp(x: number, to: number): number {
   return Math.ceil(x / to) * to;
-}
-
-// When this module is loaded as the helper thread, serve jobs forever. The
-// loop starts after module evaluation so that evaluation itself completes.
-if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
-  const wd = workerData as Shared & { kind: string };
-  setTimeout(() => workerLoop({ ctrl: wd.ctrl, sa: wd.sa, sb: wd.sb, sc: wd.sc }), 0);
 }

@@ -180,27 +180,13 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
   }
 }
 
-/** Block sizes, for the caller that splits a product between two threads. */
-export const BLOCK_ROWS: i32 = MC;
-export const BLOCK_DEPTH: i32 = KC;
-export const BLOCK_COLS: i32 = NC;
-
-/** Packs the block of op(B) for columns [j0, j0+nc) and depth [p0, p0+kc) at `bp` (KC·NC floats). */
-export function packBlockB(b: usize, transB: bool, n: i32, k: i32, j0: i32, nc: i32, p0: i32, kc: i32, bp: usize): void {
-  packB(b, transB, n, k, j0, nc, p0, kc, bp);
-}
-
-/**
- * Rows [r0, r1) of one (j0, p0) block: packs those rows of op(A) into `scratch` (MC·KC floats plus
- * a 128-byte edge tile, one area per thread) and multiplies them by the packed B block at `bp`
- * into C (`overwrite` for the first depth block of a non-accumulating product). Each element is
- * computed by the same operations whichever rows are asked for, so threads that split the rows
- * produce the bits one thread does.
- */
-export function blockRows(transA: bool, m: i32, n: i32, k: i32, a: usize, c: usize, j0: i32, nc: i32, p0: i32, kc: i32, overwrite: bool, bp: usize, scratch: usize, r0: i32, r1: i32): void {
+// Rows of one (j0, p0) block: packs op(A) block by block into `scratch` (MC·KC floats plus a
+// 128-byte edge tile) and multiplies it by the packed B block at `bp` into C (`overwrite` for the
+// first depth block of a non-accumulating product).
+function blockRows(transA: bool, m: i32, n: i32, k: i32, a: usize, c: usize, j0: i32, nc: i32, p0: i32, kc: i32, overwrite: bool, bp: usize, scratch: usize): void {
   const ap = scratch, tile = scratch + (<usize>(MC * KC) << 2);
-  for (let i0 = r0; i0 < r1; i0 += MC) {
-    const mc = min(MC, r1 - i0);
+  for (let i0 = 0; i0 < m; i0 += MC) {
+    const mc = min(MC, m - i0);
     packA(a, transA, m, k, i0, mc, p0, kc, ap);
     for (let jb = 0; jb < nc; jb += NR) {
       const cols = min(NR, nc - jb);
@@ -215,17 +201,24 @@ export function blockRows(transA: bool, m: i32, n: i32, k: i32, a: usize, c: usi
 }
 
 /**
- * C[m,n] (= or +=) op(A)[m,k] · op(B)[k,n] on row-major float32 arrays at byte addresses a, b, c,
- * in this thread; `scratch` holds SCRATCH_FLOATS floats plus 128 bytes (16-byte aligned).
+ * Columns [j0, j1) of C[m,n] (= or +=) op(A)[m,k] · op(B)[k,n] on row-major float32 arrays at byte
+ * addresses a, b, c; `scratch` holds SCRATCH_FLOATS floats plus 128 bytes (16-byte aligned), one
+ * area per thread. Each element is computed by the same operations whichever columns are asked
+ * for, so two threads that split the columns produce the bits one thread does.
  */
-export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, scratch: usize): void {
+export function gemmColumns(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, scratch: usize, j0: i32, j1: i32): void {
   const bp = scratch + (<usize>(MC * KC) << 2) + 128;
-  for (let j0 = 0; j0 < n; j0 += NC) {
-    const nc = min(NC, n - j0);
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
-      packB(b, transB, n, k, j0, nc, p0, kc, bp);
-      blockRows(transA, m, n, k, a, c, j0, nc, p0, kc, !accumulate && p0 == 0, bp, scratch, 0, m);
+      packB(b, transB, n, k, jc, nc, p0, kc, bp);
+      blockRows(transA, m, n, k, a, c, jc, nc, p0, kc, !accumulate && p0 == 0, bp, scratch);
     }
   }
+}
+
+/** C[m,n] (= or +=) op(A)[m,k] · op(B)[k,n] in this thread: {@link gemmColumns} of every column. */
+export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, scratch: usize): void {
+  gemmColumns(transA, transB, m, n, k, a, b, c, accumulate, scratch, 0, n);
 }
