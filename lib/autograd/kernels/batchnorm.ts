@@ -15,7 +15,7 @@
  * @module
  */
 import { batchNormBackwardWasm, batchNormForwardWasm } from "./kernels_wasm.ts";
-import { gemmKernel } from "./matmul.ts";
+import { gemmKernel, gemmThreads } from "./matmul.ts";
 
 /**
  * Normalises `x` per channel. With `batchStats`, first computes the batch's mean and biased
@@ -37,7 +37,20 @@ export function batchNormForward(
   batchStats: boolean,
 ): { out: Float32Array; invStd: Float32Array } {
   if (gemmKernel() === "wasm") {
-    const r = batchNormForwardWasm(x, n, c, spatial, gamma, beta, eps, mean, variance, batchStats);
+    const threads = gemmThreads();
+    const r = batchNormForwardWasm(
+      x,
+      n,
+      c,
+      spatial,
+      gamma,
+      beta,
+      eps,
+      mean,
+      variance,
+      batchStats,
+      threads,
+    );
     if (r) return r;
   }
   const count = n * spatial;
@@ -92,7 +105,20 @@ export function batchNormBackward(
   needDx: boolean,
 ): { dx: Float32Array | null; dGamma: Float32Array; dBeta: Float32Array } {
   if (gemmKernel() === "wasm") {
-    const r = batchNormBackwardWasm(x, g, n, c, spatial, mean, invStd, gamma, batchStats, needDx);
+    const threads = gemmThreads();
+    const r = batchNormBackwardWasm(
+      x,
+      g,
+      n,
+      c,
+      spatial,
+      mean,
+      invStd,
+      gamma,
+      batchStats,
+      needDx,
+      threads,
+    );
     if (r) return r;
   }
   const count = n * spatial;

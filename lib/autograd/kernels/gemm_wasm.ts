@@ -11,7 +11,8 @@
  * each packing its own blocks. Every element is computed by the same operations whichever thread
  * computes it, so results are bit-identical with one or two threads. Columns rather than rows:
  * chapter 1's convolution products have as few rows as output channels (16, 32) but thousands of
- * columns (output positions).
+ * columns (output positions). The same helper also shares the module's other kernels that work
+ * channel by channel (im2col, col2im, batch norm: {@link channelsAt}) by units of channels.
  *
  * @module
  */
@@ -47,7 +48,8 @@ export interface GemmExports {
     j0: number,
     j1: number,
   ): void;
-  // assembly/conv.ts and assembly/batchnorm.ts (used by conv_wasm.ts)
+  // assembly/conv.ts and assembly/batchnorm.ts (used by kernels_wasm.ts through channelsAt; their
+  // last two arguments are a range of channels)
   im2col(...args: number[]): void;
   col2im(...args: number[]): void;
   groupToNchw(src: number, o: number, gs: number, plane: number, dst: number, bias: number): void;
@@ -171,15 +173,57 @@ export async function wasmHelperReady(timeoutMs = 5000): Promise<boolean> {
   return load() !== null && await helper.whenReady(timeoutMs);
 }
 
-// A shared product's job slots: its arguments, then the helper's scratch area.
-const J_ARGS = JOB, J_WIDTH = JOB + 10, J_SCRATCH = JOB + 11;
+/** The kernels of conv.ts and batchnorm.ts whose last two arguments are a range of channels. */
+export type ChannelKernel =
+  | "im2col"
+  | "col2im"
+  | "batchNormStatistics"
+  | "batchNormForward"
+  | "batchNormBackward";
+const CHANNEL_KERNELS: ChannelKernel[] = [
+  "im2col",
+  "col2im",
+  "batchNormStatistics",
+  "batchNormForward",
+  "batchNormBackward",
+];
+/** Floats a channel kernel touches below which sharing it with the helper does not pay. */
+const PAR_MIN_FLOATS = 1 << 17;
 
-/** Claims units of columns of the job in `ctrl` and computes them until none are left. */
+// A job's slots: its kind (a product, or 1 + a channel kernel's index) and the helper's scratch
+// area; then a product's arguments and unit width, or a channel kernel's channels and arguments.
+const J_KIND = JOB, J_SCRATCH = JOB + 1, J_ARGS = JOB + 2, J_WIDTH = J_ARGS + 9;
+const J_CHANNELS = J_ARGS, J_COUNT = J_ARGS + 1, J_KERNEL_ARGS = J_ARGS + 2;
+const KIND_GEMM = 0;
+
+/** Claims units of the job in `ctrl` and computes them until none are left. */
 function runUnits(ex: GemmExports, ctrl: Int32Array, scratch: number): void {
-  const [ta, tb, m, n, k, a, b, c, acc] = ctrl.subarray(J_ARGS, J_ARGS + 9);
-  const width = ctrl[J_WIDTH];
+  if (ctrl[J_KIND] === KIND_GEMM) {
+    const [ta, tb, m, n, k, a, b, c, acc] = ctrl.subarray(J_ARGS, J_ARGS + 9);
+    const width = ctrl[J_WIDTH];
+    for (let u = claimUnit(ctrl); u >= 0; u = claimUnit(ctrl)) {
+      ex.gemmColumns(
+        ta,
+        tb,
+        m,
+        n,
+        k,
+        a,
+        b,
+        c,
+        acc,
+        scratch,
+        u * width,
+        Math.min(n, (u + 1) * width),
+      );
+    }
+    return;
+  }
+  const kernel = ex[CHANNEL_KERNELS[ctrl[J_KIND] - 1]];
+  const args = Array.from(ctrl.subarray(J_KERNEL_ARGS, J_KERNEL_ARGS + ctrl[J_COUNT]));
+  const channels = ctrl[J_CHANNELS], units = Math.min(MAX_UNITS, channels);
   for (let u = claimUnit(ctrl); u >= 0; u = claimUnit(ctrl)) {
-    ex.gemmColumns(ta, tb, m, n, k, a, b, c, acc, scratch, u * width, Math.min(n, (u + 1) * width));
+    kernel(...args, Math.floor(u * channels / units), Math.floor((u + 1) * channels / units));
   }
 }
 
@@ -187,6 +231,30 @@ serveAsHelper(helper.kind, (data) => {
   const ex = instantiate(data.variant as WasmGemmVariant, data.memory as WebAssembly.Memory);
   return () => runUnits(ex, data.ctrl, data.ctrl[J_SCRATCH]);
 });
+
+/**
+ * Runs `kernel(...args, c0, c1)` over the channels [0, channels) on the module's memory; with
+ * `threads` ≥ 2 and at least {@link PAR_MIN_FLOATS} floats to touch, shared with the helper thread
+ * by units of channels (the same bits: each channel is computed alone).
+ */
+export function channelsAt(
+  l: Loaded,
+  kernel: ChannelKernel,
+  args: number[],
+  channels: number,
+  floats: number,
+  threads: number,
+): void {
+  const units = Math.min(MAX_UNITS, channels);
+  const ctrl = threads >= 2 && units >= 2 && floats >= PAR_MIN_FLOATS ? helper.ready() : null;
+  if (ctrl === null) {
+    l.ex[kernel](...args, 0, channels);
+    return;
+  }
+  const kind = 1 + CHANNEL_KERNELS.indexOf(kernel);
+  ctrl.set([kind, BASE + l.scratchBytes, channels, args.length, ...args], J_KIND);
+  helper.share(ctrl, units, () => runUnits(l.ex, ctrl, BASE));
+}
 
 // ------------------------------------------------------------------------------------------------
 
@@ -242,7 +310,7 @@ export function gemmAt(
     return;
   }
   const width = Math.ceil(n / units / 8) * 8;
-  ctrl.set([ta, tb, m, n, k, aAt, bAt, cAt, acc, width, BASE + l.scratchBytes], J_ARGS);
+  ctrl.set([KIND_GEMM, BASE + l.scratchBytes, ta, tb, m, n, k, aAt, bAt, cAt, acc, width], J_KIND);
   helper.share(ctrl, Math.ceil(n / width), () => runUnits(l.ex, ctrl, BASE));
 }
 

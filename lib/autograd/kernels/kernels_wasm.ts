@@ -8,6 +8,8 @@
  * `gemm` and its output copied back and regrouped; here the input and the weights are copied in
  * once, im2col, `gemm` and the regrouping all run on the module's memory, and only the result is
  * copied out. Each call lays its arrays out from `heapStart` and keeps nothing after it returns.
+ * With two threads, the products and the channel-by-channel kernels are shared with `gemm`'s
+ * helper thread (`gemm_wasm.ts`); results are bit-identical to one thread.
  *
  * Each function returns null when WebAssembly SIMD is unavailable or the arrays do not fit in the
  * module's memory; the caller then runs its TypeScript loops.
@@ -16,6 +18,7 @@
  */
 import {
   align16,
+  channelsAt,
   gemmAt,
   heapFloats,
   heapStart,
@@ -58,6 +61,19 @@ export interface ConvSizes {
   group: number;
 }
 
+/** im2col of `gs` images at `xAt` into `colAt` (shared by input channels with two threads). */
+function im2colAt(
+  l: Loaded,
+  s: Omit<ConvSizes, "o" | "group">,
+  xAt: number,
+  gs: number,
+  colAt: number,
+  threads: number,
+): void {
+  const args = [xAt, gs, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, colAt];
+  channelsAt(l, "im2col", args, s.c, s.c * s.kh * s.kw * gs * s.oh * s.ow, threads);
+}
+
 /** {@link conv2dForward} (conv.ts) in WebAssembly: `y` (NCHW), or null. */
 export function conv2dForwardWasm(
   x: Float32Array,
@@ -84,7 +100,7 @@ export function conv2dForwardWasm(
     const gs = Math.min(s.group, s.n - i0);
     const cols = gs * plane;
     const xg = xAt + i0 * inSize * 4, yg = yAt + i0 * outSize * 4;
-    l.ex.im2col(xg, gs, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, colAt);
+    im2colAt(l, s, xg, gs, colAt, threads);
     if (s.group === 1) {
       gemmAt(l, false, false, s.o, cols, kk, wAt, colAt, yg, false, threads);
     } else {
@@ -137,7 +153,7 @@ export function conv2dBackwardWasm(
       dyG = dygAt;
     }
     const xg = xAt + i0 * inSize * 4;
-    l.ex.im2col(xg, gs, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, colAt);
+    im2colAt(l, s, xg, gs, colAt, threads);
     // dW[o, kk] += dy_g[o, cols] · col[kk, cols]ᵀ (or dWᵀ[kk, o] += col · dy_gᵀ)
     if (transposeDw) gemmAt(l, false, true, kk, s.o, cols, colAt, dyG, dwAt, i0 > 0, threads);
     else gemmAt(l, false, true, s.o, kk, cols, dyG, colAt, dwAt, i0 > 0, threads);
@@ -145,7 +161,8 @@ export function conv2dBackwardWasm(
       // dcol[kk, cols] = W[o, kk]ᵀ · dy_g[o, cols], scattered back onto dx.
       gemmAt(l, true, false, kk, cols, s.o, wAt, dyG, dcolAt, false, threads);
       const dxg = dxAt + i0 * inSize * 4;
-      l.ex.col2im(dcolAt, gs, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, dxg);
+      const args = [dcolAt, gs, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, dxg];
+      channelsAt(l, "col2im", args, s.c, kk * cols, threads);
     }
   }
   if (needDb) l.ex.biasGradient(dyAt, s.n, s.o, plane, dbAt);
@@ -167,6 +184,7 @@ export function im2colWasm(
   x: Float32Array,
   s: Omit<ConvSizes, "o" | "group">,
   out: Float32Array,
+  threads = 1,
 ): boolean {
   const l = load();
   if (l === null) return false;
@@ -175,7 +193,7 @@ export function im2colWasm(
   const xAt = mem.floats(inSize), colAt = mem.floats(kk * cols);
   if (!reserveHeap(l, mem.end)) return false;
   heapFloats(l, xAt, inSize).set(x.subarray(0, inSize));
-  l.ex.im2col(xAt, s.n, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, colAt);
+  im2colAt(l, s, xAt, s.n, colAt, threads);
   out.set(heapFloats(l, colAt, kk * cols));
   return true;
 }
@@ -185,6 +203,7 @@ export function col2imWasm(
   col: Float32Array,
   s: Omit<ConvSizes, "o" | "group">,
   dx: Float32Array,
+  threads = 1,
 ): boolean {
   const l = load();
   if (l === null) return false;
@@ -194,7 +213,8 @@ export function col2imWasm(
   if (!reserveHeap(l, mem.end)) return false;
   heapFloats(l, colAt, kk * cols).set(col.subarray(0, kk * cols));
   heapFloats(l, dxAt, inSize).set(dx.subarray(0, inSize));
-  l.ex.col2im(colAt, s.n, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, dxAt);
+  const args = [colAt, s.n, s.c, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, dxAt];
+  channelsAt(l, "col2im", args, s.c, kk * cols, threads);
   dx.set(heapFloats(l, dxAt, inSize));
   return true;
 }
@@ -214,6 +234,7 @@ export function batchNormForwardWasm(
   mean: Float32Array,
   variance: Float32Array,
   batchStats: boolean,
+  threads = 1,
 ): { out: Float32Array; invStd: Float32Array } | null {
   const l = load();
   if (l === null) return null;
@@ -225,7 +246,7 @@ export function batchNormForwardWasm(
   if (!reserveHeap(l, mem.end)) return null;
   heapFloats(l, xAt, size).set(x.subarray(0, size));
   if (batchStats) {
-    l.ex.batchNormStatistics(xAt, n, c, spatial, meanAt, varAt);
+    channelsAt(l, "batchNormStatistics", [xAt, n, c, spatial, meanAt, varAt], c, size, threads);
     mean.set(heapFloats(l, meanAt, c));
     variance.set(heapFloats(l, varAt, c));
   } else {
@@ -236,7 +257,8 @@ export function batchNormForwardWasm(
   heapFloats(l, invAt, c).set(invStd);
   heapFloats(l, gammaAt, c).set(gamma);
   heapFloats(l, betaAt, c).set(beta);
-  l.ex.batchNormForward(xAt, n, c, spatial, meanAt, invAt, gammaAt, betaAt, outAt);
+  const args = [xAt, n, c, spatial, meanAt, invAt, gammaAt, betaAt, outAt];
+  channelsAt(l, "batchNormForward", args, c, size, threads);
   return { out: heapFloats(l, outAt, size).slice(), invStd };
 }
 
@@ -252,6 +274,7 @@ export function batchNormBackwardWasm(
   gamma: Float32Array,
   batchStats: boolean,
   needDx: boolean,
+  threads = 1,
 ): { dx: Float32Array | null; dGamma: Float32Array; dBeta: Float32Array } | null {
   const l = load();
   if (l === null) return null;
@@ -266,20 +289,9 @@ export function batchNormBackwardWasm(
   heapFloats(l, meanAt, c).set(mean);
   heapFloats(l, invAt, c).set(invStd);
   heapFloats(l, gammaAt, c).set(gamma);
-  l.ex.batchNormBackward(
-    xAt,
-    gAt,
-    n,
-    c,
-    spatial,
-    meanAt,
-    invAt,
-    gammaAt,
-    batchStats ? 1 : 0,
-    dGammaAt,
-    dBetaAt,
-    dxAt,
-  );
+  const args = [xAt, gAt, n, c, spatial, meanAt, invAt, gammaAt, batchStats ? 1 : 0];
+  args.push(dGammaAt, dBetaAt, dxAt);
+  channelsAt(l, "batchNormBackward", args, c, 2 * size, threads);
   return {
     dx: needDx ? heapFloats(l, dxAt, size).slice() : null,
     dGamma: heapFloats(l, dGammaAt, c).slice(),

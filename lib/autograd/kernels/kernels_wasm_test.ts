@@ -6,8 +6,20 @@ import { assert } from "../../testing/asserts.ts";
 import { Rng } from "../random.ts";
 import { batchNormBackward, batchNormForward } from "./batchnorm.ts";
 import { col2im, conv2dBackward, conv2dForward, conv2dOutputSize, im2col } from "./conv.ts";
-import { selectWasmGemmVariant, type WasmGemmVariant, wasmGemmVariant } from "./gemm_wasm.ts";
-import { col2imWasm, im2colWasm } from "./kernels_wasm.ts";
+import {
+  selectWasmGemmVariant,
+  type WasmGemmVariant,
+  wasmGemmVariant,
+  wasmHelperReady,
+} from "./gemm_wasm.ts";
+import {
+  batchNormBackwardWasm,
+  batchNormForwardWasm,
+  col2imWasm,
+  conv2dBackwardWasm,
+  conv2dForwardWasm,
+  im2colWasm,
+} from "./kernels_wasm.ts";
 import { setGemmKernel } from "./matmul.ts";
 
 const BUILDS: WasmGemmVariant[] = ["relaxed-simd", "simd"];
@@ -178,3 +190,66 @@ for (const build of BUILDS) {
     });
   });
 }
+
+Deno.test("convolution and batch norm in WebAssembly with two threads are bit-identical to one", async () => {
+  if (!(await wasmHelperReady())) return; // no helper thread here: nothing to compare
+  const rng = new Rng(12);
+  const same = (a: Float32Array | null, b: Float32Array | null, what: string) =>
+    assert(a !== null && b !== null && bitsEqual(a, b), what);
+  // Chapter 1's two layers at a batch of 64 (large enough to be shared), and an odd geometry.
+  const cases = [[64, 1, 28, 28, 16, 3, 1, 1], [64, 16, 14, 14, 32, 3, 1, 1], [
+    9,
+    7,
+    33,
+    31,
+    5,
+    5,
+    2,
+    2,
+  ]];
+  for (const [n, c, h, w, o, k, stride, pad] of cases) {
+    const oh = conv2dOutputSize(h, k, stride, pad), ow = conv2dOutputSize(w, k, stride, pad);
+    const sizes = {
+      n,
+      c,
+      h,
+      w,
+      o,
+      kh: k,
+      kw: k,
+      oh,
+      ow,
+      stride,
+      pad,
+      group: Math.ceil(4096 / (oh * ow)),
+    };
+    const x = rng.uniformArray(n * c * h * w), wt = rng.uniformArray(o * c * k * k);
+    const bias = rng.uniformArray(o), dy = rng.uniformArray(n * o * oh * ow);
+    const what = `[${n}, ${c}, ${h}, ${w}] → ${o} k${k}`;
+    same(conv2dForwardWasm(x, wt, bias, sizes, 2), conv2dForwardWasm(x, wt, bias, sizes, 1), what);
+    const two = conv2dBackwardWasm(x, wt, dy, sizes, true, true, 2)!;
+    const one = conv2dBackwardWasm(x, wt, dy, sizes, true, true, 1)!;
+    same(two.dx, one.dx, `${what} dx`);
+    same(two.dw, one.dw, `${what} dw`);
+    same(two.db, one.db, `${what} db`);
+    const cols = new Float32Array(c * k * k * n * oh * ow), cols1 = cols.slice();
+    assert(im2colWasm(x, sizes, cols, 2) && im2colWasm(x, sizes, cols1, 1));
+    same(cols, cols1, `${what} im2col`);
+    const dx = new Float32Array(x.length), dx1 = dx.slice();
+    assert(col2imWasm(cols, sizes, dx, 2) && col2imWasm(cols, sizes, dx1, 1));
+    same(dx, dx1, `${what} col2im`);
+    // Batch norm of the convolution's output.
+    const gm = rng.uniformArray(o), bt = rng.uniformArray(o), plane = oh * ow;
+    const g = rng.uniformArray(dy.length);
+    const batchNorm = (t: number) => {
+      const mean = new Float32Array(o), vr = new Float32Array(o);
+      const f = batchNormForwardWasm(dy, n, o, plane, gm, bt, 1e-5, mean, vr, true, t)!;
+      const b = batchNormBackwardWasm(dy, g, n, o, plane, mean, f.invStd, gm, true, true, t)!;
+      return { variance: vr, ...f, ...b };
+    };
+    const [bn2, bn1] = [batchNorm(2), batchNorm(1)];
+    for (const key of ["variance", "out", "dx", "dGamma", "dBeta"] as const) {
+      same(bn2[key], bn1[key], `${what} batch norm ${key}`);
+    }
+  }
+});

@@ -6,7 +6,8 @@
 // mean, variance, invStd, gamma, beta, dGamma and dBeta hold c floats. All are byte addresses in
 // the module's memory. Each (image, channel) plane is summed four lanes at a time in float32 and
 // the planes are added in float64, so sums differ from the TypeScript kernel's float64 sums only
-// in float32 rounding.
+// in float32 rounding. Every function works on the channels [c0, c1) (threads split the channels;
+// each channel's result is the same whichever thread computes it).
 
 // Sum of the four lanes, in float64.
 // @ts-ignore: decorator
@@ -17,10 +18,10 @@ function lanes(v: v128): f64 {
 }
 
 /** Per-channel mean and biased variance (two passes: the mean, then squared deviations). */
-export function batchNormStatistics(x: usize, n: i32, c: i32, spatial: i32, mean: usize, variance: usize): void {
+export function batchNormStatistics(x: usize, n: i32, c: i32, spatial: i32, mean: usize, variance: usize, c0: i32, c1: i32): void {
   const count = <f64>n * <f64>spatial;
   const vec = spatial & ~3;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = c0; ch < c1; ch++) {
     let sum: f64 = 0;
     for (let b = 0; b < n; b++) {
       const base = x + ((<usize>(b * c + ch) * spatial) << 2);
@@ -54,10 +55,10 @@ export function batchNormStatistics(x: usize, n: i32, c: i32, spatial: i32, mean
 }
 
 /** out = γ·(x − μ)·invStd + β per channel. */
-export function batchNormForward(x: usize, n: i32, c: i32, spatial: i32, mean: usize, invStd: usize, gamma: usize, beta: usize, out: usize): void {
+export function batchNormForward(x: usize, n: i32, c: i32, spatial: i32, mean: usize, invStd: usize, gamma: usize, beta: usize, out: usize, c0: i32, c1: i32): void {
   const vec = spatial & ~3;
   for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
+    for (let ch = c0; ch < c1; ch++) {
       const off = (<usize>(b * c + ch) * spatial) << 2;
       const src = x + off, dst = out + off;
       const mu = load<f32>(mean + (<usize>ch << 2)), s = load<f32>(invStd + (<usize>ch << 2));
@@ -80,10 +81,10 @@ export function batchNormForward(x: usize, n: i32, c: i32, spatial: i32, mean: u
  * dβ = Σ g and dγ = Σ g·x̂ per channel (x̂ = (x − μ)·invStd, recomputed), then, when `dx` is not 0,
  * dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)) with batch statistics, or γ·invStd·g with fixed ones.
  */
-export function batchNormBackward(x: usize, g: usize, n: i32, c: i32, spatial: i32, mean: usize, invStd: usize, gamma: usize, batchStats: bool, dGamma: usize, dBeta: usize, dx: usize): void {
+export function batchNormBackward(x: usize, g: usize, n: i32, c: i32, spatial: i32, mean: usize, invStd: usize, gamma: usize, batchStats: bool, dGamma: usize, dBeta: usize, dx: usize, c0: i32, c1: i32): void {
   const count = <f64>n * <f64>spatial;
   const vec = spatial & ~3;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = c0; ch < c1; ch++) {
     const mu = load<f32>(mean + (<usize>ch << 2)), s = load<f32>(invStd + (<usize>ch << 2));
     const muV = f32x4.splat(mu), sV = f32x4.splat(s);
     let sg: f64 = 0, sgx: f64 = 0;

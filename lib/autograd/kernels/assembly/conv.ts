@@ -52,12 +52,15 @@ function lastValid(kOff: i32, stride: i32, pad: i32, size: i32, out: i32): i32 {
   return min(out, d / stride + 1);
 }
 
-/** `im2col` of ../conv.ts: the receptive fields of `n` NCHW images at `x` as columns at `out`. */
-export function im2col(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, out: usize): void {
+/**
+ * `im2col` of ../conv.ts: the receptive fields of `n` NCHW images at `x` as columns at `out`, for
+ * the input channels [c0, c1) (their rows of the columns; threads split the channels).
+ */
+export function im2col(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, out: usize, c0: i32, c1: i32): void {
   const plane = oh * ow;
   const cols = n * plane;
-  let row = 0;
-  for (let ch = 0; ch < c; ch++) {
+  let row = c0 * kh * kw;
+  for (let ch = c0; ch < c1; ch++) {
     for (let ki = 0; ki < kh; ki++) {
       const oyLo = min(oh, firstValid(ki, stride, pad));
       const oyHi = max(oyLo, lastValid(ki, stride, pad, h, oh));
@@ -89,12 +92,15 @@ export function im2col(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i3
   }
 }
 
-/** `col2im` of ../conv.ts: adds every column entry at `col` back onto the NCHW images at `dx`. */
-export function col2im(col: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, dx: usize): void {
+/**
+ * `col2im` of ../conv.ts: adds every column entry at `col` back onto the NCHW images at `dx`, for
+ * the input channels [c0, c1) (each channel's rows land on its own planes only).
+ */
+export function col2im(col: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, dx: usize, c0: i32, c1: i32): void {
   const plane = oh * ow;
   const cols = n * plane;
-  let row = 0;
-  for (let ch = 0; ch < c; ch++) {
+  let row = c0 * kh * kw;
+  for (let ch = c0; ch < c1; ch++) {
     for (let ki = 0; ki < kh; ki++) {
       const oyLo = min(oh, firstValid(ki, stride, pad));
       const oyHi = max(oyLo, lastValid(ki, stride, pad, h, oh));
