@@ -19,6 +19,13 @@
  */
 import { claimUnit, HelperThread, JOB, serveAsHelper } from "../common/helper_thread.ts";
 import { bookThreads } from "../common/threads.ts";
+import {
+  instantiateBuild,
+  instantiateFirst,
+  type LoadedModule,
+  MAX_MEMORY_BYTES,
+  type SimdBuild,
+} from "../common/wasm_module.ts";
 import { SIMD_KERNELS_WASM_RELAXED_SIMD, SIMD_KERNELS_WASM_SIMD } from "./simd_kernels_bin.ts";
 
 interface SimdKernelsExports {
@@ -115,67 +122,29 @@ interface SimdKernelsExports {
 }
 
 /** Which build is loaded: with relaxed SIMD (fused multiply-add) or plain SIMD. */
-export type SimdKernelsVariant = "relaxed-simd" | "simd";
+export type SimdKernelsVariant = SimdBuild;
 
 const BUILDS: Record<SimdKernelsVariant, string> = {
   "relaxed-simd": SIMD_KERNELS_WASM_RELAXED_SIMD,
   "simd": SIMD_KERNELS_WASM_SIMD,
 };
-/** Pages (64 KiB) of the module's memory: initial, and the most the builds declare (1 GiB). */
-const INITIAL_PAGES = 32, MAX_PAGES = 16384;
 /** Byte address where our buffers start (AssemblyScript's static data lives below it). */
 const BASE = 65536;
 /** Bytes of `dy` per chunk of positions (sized for L2 with the input rows it meets). */
 const CHUNK_BYTES = 128 * 1024;
 
-interface Loaded {
-  ex: SimdKernelsExports;
-  memory: WebAssembly.Memory;
-  variant: SimdKernelsVariant;
-}
+type Loaded = LoadedModule<SimdKernelsExports>;
+const NAME = "simd_kernels";
 let loaded: Loaded | null = null;
 let unavailable = false;
 let only: SimdKernelsVariant | null = null;
 let disabled = false;
 
-function decodeBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function instantiate(v: SimdKernelsVariant, memory: WebAssembly.Memory): SimdKernelsExports {
-  const module = new WebAssembly.Module(decodeBase64(BUILDS[v]) as BufferSource);
-  const instance = new WebAssembly.Instance(module, {
-    env: {
-      memory,
-      abort: () => {
-        throw new Error("simd_kernels (wasm): abort");
-      },
-    },
-  });
-  return instance.exports as unknown as SimdKernelsExports;
-}
-
 function load(): Loaded | null {
   if (disabled) return null;
   if (loaded || unavailable) return loaded;
-  for (const variant of ["relaxed-simd", "simd"] as SimdKernelsVariant[]) {
-    if (only !== null && variant !== only) continue;
-    try {
-      const memory = new WebAssembly.Memory({
-        initial: INITIAL_PAGES,
-        maximum: MAX_PAGES,
-        shared: true,
-      });
-      const ex = instantiate(variant, memory);
-      loaded = { ex, memory, variant };
-      return loaded;
-    } catch {
-      // This runtime lacks the features of this build: try the next one.
-    }
-  }
+  loaded = instantiateFirst<SimdKernelsExports>(BUILDS, only, NAME);
+  if (loaded !== null) return loaded;
   unavailable = true;
   return null;
 }
@@ -248,7 +217,8 @@ function runUnits(ex: SimdKernelsExports, ctrl: Int32Array): void {
 }
 
 serveAsHelper(helper.kind, (data) => {
-  const ex = instantiate(data.variant as SimdKernelsVariant, data.memory as WebAssembly.Memory);
+  const build = BUILDS[data.variant as SimdKernelsVariant];
+  const ex = instantiateBuild<SimdKernelsExports>(build, data.memory as WebAssembly.Memory, NAME);
   return () => runUnits(ex, data.ctrl);
 });
 
@@ -305,7 +275,7 @@ class Arena {
   /** Grows the memory to everything taken; false when over the module's maximum. */
   commit(): boolean {
     const mem = this.l.memory;
-    if (this.at > MAX_PAGES * 65536) return false;
+    if (this.at > MAX_MEMORY_BYTES) return false;
     if (this.at > mem.buffer.byteLength) {
       mem.grow(Math.ceil((this.at - mem.buffer.byteLength) / 65536));
     }

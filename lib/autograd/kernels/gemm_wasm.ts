@@ -17,6 +17,13 @@
  * @module
  */
 import { claimUnit, HelperThread, JOB, serveAsHelper } from "../../common/helper_thread.ts";
+import {
+  instantiateBuild,
+  instantiateFirst,
+  type LoadedModule,
+  MAX_MEMORY_BYTES,
+  type SimdBuild,
+} from "../../common/wasm_module.ts";
 import { GEMM_WASM_RELAXED_SIMD, GEMM_WASM_SIMD } from "./gemm_wasm_bin.ts";
 
 /** What the module exports (its sources: assembly/gemm.ts, conv.ts, batchnorm.ts). */
@@ -62,14 +69,12 @@ export interface GemmExports {
 }
 
 /** Which build is loaded: with relaxed SIMD (fused multiply-add) or plain SIMD. */
-export type WasmGemmVariant = "relaxed-simd" | "simd";
+export type WasmGemmVariant = SimdBuild;
 
 const BUILDS: Record<WasmGemmVariant, string> = {
   "relaxed-simd": GEMM_WASM_RELAXED_SIMD,
   "simd": GEMM_WASM_SIMD,
 };
-/** Pages (64 KiB) of the shared memory: initial, and the most the builds declare (1 GiB). */
-const INITIAL_PAGES = 32, MAX_PAGES = 16384;
 /** Byte address where our buffers start (AssemblyScript's static data lives below it). */
 const BASE = 65536;
 /** Multiply-adds below which sharing a product with the helper thread does not pay. */
@@ -79,31 +84,10 @@ const UNIT_MIN_COLS = 64;
 /** Units a shared product is cut into: at most this many (a few, for balance). */
 const MAX_UNITS = 4;
 
-function decodeBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function instantiate(v: WasmGemmVariant, memory: WebAssembly.Memory): GemmExports {
-  const module = new WebAssembly.Module(decodeBase64(BUILDS[v]) as BufferSource);
-  const instance = new WebAssembly.Instance(module, {
-    env: {
-      memory,
-      abort: () => {
-        throw new Error("gemm (wasm): abort");
-      },
-    },
-  });
-  return instance.exports as unknown as GemmExports;
-}
+const NAME = "gemm";
 
 /** The instantiated module. */
-export interface Loaded {
-  ex: GemmExports;
-  memory: WebAssembly.Memory;
-  variant: WasmGemmVariant;
+export interface Loaded extends LoadedModule<GemmExports> {
   /** Bytes of one thread's scratch area. */
   scratchBytes: number;
 }
@@ -115,21 +99,11 @@ let only: WasmGemmVariant | null = null;
 /** The instantiated module, or null when this runtime cannot run WebAssembly SIMD. */
 export function load(): Loaded | null {
   if (loaded || unavailable) return loaded;
-  for (const variant of ["relaxed-simd", "simd"] as WasmGemmVariant[]) {
-    if (only !== null && variant !== only) continue;
-    try {
-      const memory = new WebAssembly.Memory({
-        initial: INITIAL_PAGES,
-        maximum: MAX_PAGES,
-        shared: true,
-      });
-      const ex = instantiate(variant, memory);
-      const scratchBytes = Math.ceil(((ex.SCRATCH_FLOATS.value as number) * 4 + 128) / 16) * 16;
-      loaded = { ex, memory, variant, scratchBytes };
-      return loaded;
-    } catch {
-      // This runtime lacks the features of this build: try the next one.
-    }
+  const m = instantiateFirst<GemmExports>(BUILDS, only, NAME);
+  if (m !== null) {
+    const scratchBytes = Math.ceil(((m.ex.SCRATCH_FLOATS.value as number) * 4 + 128) / 16) * 16;
+    loaded = { ...m, scratchBytes };
+    return loaded;
   }
   unavailable = true;
   return null;
@@ -228,7 +202,8 @@ function runUnits(ex: GemmExports, ctrl: Int32Array, scratch: number): void {
 }
 
 serveAsHelper(helper.kind, (data) => {
-  const ex = instantiate(data.variant as WasmGemmVariant, data.memory as WebAssembly.Memory);
+  const memory = data.memory as WebAssembly.Memory;
+  const ex = instantiateBuild<GemmExports>(BUILDS[data.variant as WasmGemmVariant], memory, NAME);
   return () => runUnits(ex, data.ctrl, data.ctrl[J_SCRATCH]);
 });
 
@@ -269,7 +244,7 @@ export function heapStart(l: Loaded): number {
 
 /** Grows the memory so that bytes `[0, end)` exist; false when that is past its maximum. */
 export function reserveHeap(l: Loaded, end: number): boolean {
-  if (end > MAX_PAGES * 65536) return false;
+  if (end > MAX_MEMORY_BYTES) return false;
   const have = l.memory.buffer.byteLength;
   if (end > have) l.memory.grow(Math.ceil((end - have) / 65536));
   return true;
