@@ -161,8 +161,11 @@ const CHANNEL_KERNELS: ChannelKernel[] = [
   "batchNormForward",
   "batchNormBackward",
 ];
-/** Floats a channel kernel touches below which sharing it with the helper does not pay. */
-const PAR_MIN_FLOATS = 1 << 17;
+/**
+ * Floats a channel kernel touches below which sharing it with the helper does not pay (jobs of
+ * ~0.1 ms, where waking the helper costs about what it saves).
+ */
+const PAR_MIN_FLOATS = 1 << 19;
 
 // A job's slots: its kind (a product, or 1 + a channel kernel's index) and the helper's scratch
 // area; then a product's arguments and unit width, or a channel kernel's channels and arguments.
