@@ -101,7 +101,7 @@ export function load(): Loaded | null {
   if (loaded || unavailable) return loaded;
   const m = instantiateFirst<GemmExports>(BUILDS, only, NAME);
   if (m !== null) {
-    const scratchBytes = Math.ceil(((m.ex.SCRATCH_FLOATS.value as number) * 4 + 128) / 16) * 16;
+    const scratchBytes = Math.ceil((m.ex.SCRATCH_FLOATS.value as number) * 4 / 16) * 16;
     loaded = { ...m, scratchBytes };
     return loaded;
   }
