@@ -1,24 +1,25 @@
 // AssemblyScript source of the WebAssembly SIMD fast path of `gemm` (../gemm_wasm.ts loads it).
 // Build: `deno task build:wasm` (writes ../gemm_wasm_bin.ts). The algorithm is the one
 // ../matmul.ts teaches — pack panels of op(A) and op(B), multiply them with a register-blocked
-// micro-kernel, block for the caches — with 128-bit SIMD: the micro-kernel keeps a 6x8 tile of C in
-// twelve f32x4 registers (with the two vectors of B and one broadcast of A: 15 of x64's 16 vector
-// registers) and does 48 multiply-adds per step of k. Accumulation is in float32 in an
-// order fixed by the shapes, so results are deterministic on a machine. It is built twice: with
-// relaxed SIMD, whose fused multiply-add (~20% faster) rounds once where the CPU has FMA, and
-// without, for runtimes that lack relaxed SIMD.
+// micro-kernel, block for the caches — with 128-bit SIMD. It is built twice: with relaxed SIMD, whose
+// fused multiply-add (~20% faster) rounds once where the CPU has FMA, and without, for runtimes that
+// lack relaxed SIMD. With fused multiply-adds the micro-kernel keeps a 6x8 tile of C in twelve f32x4
+// registers (with the two vectors of B and one broadcast of A: 15 of x64's 16 vector registers) and
+// does 48 multiply-adds per step of k; without, a separate multiply needs one more register, so it
+// keeps a 4x8 tile in eight. Accumulation is in float32 in an order fixed by the shapes (the tile's
+// height does not change it), so results are deterministic on a machine.
 //
 // Memory (imported and shared, so that a helper thread's instance works on the same arrays; all
 // byte addresses set by the caller): A, B and C as row-major float32 arrays, and per thread a
 // scratch area of SCRATCH_FLOATS floats for the packed blocks and the edge tile.
 
-/** Rows of C per micro-kernel call. */
-const MR: i32 = 6;
+/** Rows of C per micro-kernel call: 6 with fused multiply-adds, 4 without (see above). */
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 /** Columns of C per micro-kernel call (two f32x4 vectors). */
 const NR: i32 = 8;
 /** Depth of one cache block. */
 const KC: i32 = 256;
-/** Rows of op(A) packed per block (MC·KC floats = 72 KiB, sized for L2; a multiple of MR). */
+/** Rows of op(A) packed per block (MC·KC floats = 72 KiB, sized for L2; a multiple of 4 and 6). */
 const MC: i32 = 72;
 /** Columns of op(B) packed per block. */
 const NC: i32 = 1024;
@@ -28,20 +29,20 @@ export const SCRATCH_FLOATS: i32 = MC * KC + MR * NR + KC * NC;
 
 // Packs rows [i0, i0+mc) of op(A) over depth [p0, p0+kc) as panels of MR rows:
 // out[(panel*kc + p)*MR + l]; rows past mc are zero. Full panels are copied with vectors: when A is
-// stored transposed, a panel's six values per step of k are contiguous; otherwise four steps of k
-// at a time, rows 0-3 transposed in registers and rows 4-5 interleaved in pairs.
+// stored transposed, a panel's MR values per step of k are contiguous; otherwise four steps of k
+// at a time, rows 0-3 transposed in registers and rows 4-5 (if MR is 6) interleaved in pairs.
 function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32, kc: i32, out: usize): void {
   let o = out;
   for (let ib = 0; ib < mc; ib += MR) {
     const rows = min(MR, mc - ib);
     let p = 0;
     if (rows == MR && transA) {
-      // op(A)[i][q] = A[q][i]: the panel's six rows are contiguous in each row q of A.
+      // op(A)[i][q] = A[q][i]: the panel's rows are contiguous in each row q of A.
       let s = a + ((<usize>p0 * m + i0 + ib) << 2);
       const stride = <usize>m << 2;
       for (; p < kc; p++) {
         v128.store(o, v128.load(s));
-        store<i64>(o + 16, load<i64>(s + 16));
+        if (MR == 6) store<i64>(o + 16, load<i64>(s + 16));
         o += MR << 2;
         s += stride;
       }
@@ -54,19 +55,22 @@ function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32
         const q = s0 + (<usize>p << 2);
         const r0 = v128.load(q), r1 = v128.load(q + stride);
         const r2 = v128.load(q + 2 * stride), r3 = v128.load(q + 3 * stride);
-        const r4 = v128.load(q + 4 * stride), r5 = v128.load(q + 5 * stride);
         const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
         const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        const u0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5), u1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+        const step = <usize>MR << 2;
         v128.store(o, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-        store<i64>(o + 16, i64x2.extract_lane(u0, 0));
-        v128.store(o + 24, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-        store<i64>(o + 40, i64x2.extract_lane(u0, 1));
-        v128.store(o + 48, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-        store<i64>(o + 64, i64x2.extract_lane(u1, 0));
-        v128.store(o + 72, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
-        store<i64>(o + 88, i64x2.extract_lane(u1, 1));
-        o += 4 * MR << 2;
+        v128.store(o + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+        v128.store(o + 2 * step, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+        v128.store(o + 3 * step, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+        if (MR == 6) {
+          const r4 = v128.load(q + 4 * stride), r5 = v128.load(q + 5 * stride);
+          const u0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5), u1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+          store<i64>(o + 16, i64x2.extract_lane(u0, 0));
+          store<i64>(o + step + 16, i64x2.extract_lane(u0, 1));
+          store<i64>(o + 2 * step + 16, i64x2.extract_lane(u1, 0));
+          store<i64>(o + 3 * step + 16, i64x2.extract_lane(u1, 1));
+        }
+        o += 4 * step;
       }
     }
     for (; p < kc; p++) {
@@ -176,18 +180,20 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
     a = v128.load32_splat(ap + 12);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
-    a = v128.load32_splat(ap + 16);
-    c40 = madd(a, b0, c40);
-    c41 = madd(a, b1, c41);
-    a = v128.load32_splat(ap + 20);
-    c50 = madd(a, b0, c50);
-    c51 = madd(a, b1, c51);
+    if (MR == 6) {
+      a = v128.load32_splat(ap + 16);
+      c40 = madd(a, b0, c40);
+      c41 = madd(a, b1, c41);
+      a = v128.load32_splat(ap + 20);
+      c50 = madd(a, b0, c50);
+      c51 = madd(a, b1, c51);
+    }
     ap += MR << 2;
     bp += NR << 2;
   }
   const ld = <usize>ldc << 2;
   if (rows == MR && cols == NR) {
-    const r1 = c + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
+    const r1 = c + ld, r2 = r1 + ld, r3 = r2 + ld;
     if (!overwrite) {
       c00 = f32x4.add(c00, v128.load(c));
       c01 = f32x4.add(c01, v128.load(c + 16));
@@ -197,10 +203,6 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
       c21 = f32x4.add(c21, v128.load(r2 + 16));
       c30 = f32x4.add(c30, v128.load(r3));
       c31 = f32x4.add(c31, v128.load(r3 + 16));
-      c40 = f32x4.add(c40, v128.load(r4));
-      c41 = f32x4.add(c41, v128.load(r4 + 16));
-      c50 = f32x4.add(c50, v128.load(r5));
-      c51 = f32x4.add(c51, v128.load(r5 + 16));
     }
     v128.store(c, c00);
     v128.store(c + 16, c01);
@@ -210,10 +212,19 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
     v128.store(r2 + 16, c21);
     v128.store(r3, c30);
     v128.store(r3 + 16, c31);
-    v128.store(r4, c40);
-    v128.store(r4 + 16, c41);
-    v128.store(r5, c50);
-    v128.store(r5 + 16, c51);
+    if (MR == 6) {
+      const r4 = r3 + ld, r5 = r4 + ld;
+      if (!overwrite) {
+        c40 = f32x4.add(c40, v128.load(r4));
+        c41 = f32x4.add(c41, v128.load(r4 + 16));
+        c50 = f32x4.add(c50, v128.load(r5));
+        c51 = f32x4.add(c51, v128.load(r5 + 16));
+      }
+      v128.store(r4, c40);
+      v128.store(r4 + 16, c41);
+      v128.store(r5, c50);
+      v128.store(r5 + 16, c51);
+    }
     return;
   }
   // Edge tile: spill to `tile` (MR x NR floats) and write the valid part.
@@ -225,10 +236,12 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
   v128.store(tile + 80, c21);
   v128.store(tile + 96, c30);
   v128.store(tile + 112, c31);
-  v128.store(tile + 128, c40);
-  v128.store(tile + 144, c41);
-  v128.store(tile + 160, c50);
-  v128.store(tile + 176, c51);
+  if (MR == 6) {
+    v128.store(tile + 128, c40);
+    v128.store(tile + 144, c41);
+    v128.store(tile + 160, c50);
+    v128.store(tile + 176, c51);
+  }
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) {
       const dst = c + <usize>r * ld + (<usize>j << 2);
