@@ -156,10 +156,12 @@ function madd(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-// C tile (rows x cols at address c, row stride ldc floats) (= or +=) packed A panel · packed B panel.
+// C tile (rows x cols at address c, row stride ldc floats) (= or +=) packed A panel · packed B panel,
+// with `tr` (a constant once inlined: MR, or 4 for a panel of at most four rows) rows of
+// accumulators; the panel's stride is MR floats per step of k either way.
 // @ts-ignore: decorator
 @inline
-function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, overwrite: bool, tile: usize): void {
+function microKernel(tr: i32, kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, overwrite: bool, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -180,7 +182,7 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
     a = v128.load32_splat(ap + 12);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
-    if (MR == 6) {
+    if (tr == 6) {
       a = v128.load32_splat(ap + 16);
       c40 = madd(a, b0, c40);
       c41 = madd(a, b1, c41);
@@ -192,7 +194,7 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
     bp += NR << 2;
   }
   const ld = <usize>ldc << 2;
-  if (rows == MR && cols == NR) {
+  if (rows == tr && cols == NR) {
     const r1 = c + ld, r2 = r1 + ld, r3 = r2 + ld;
     if (!overwrite) {
       c00 = f32x4.add(c00, v128.load(c));
@@ -212,7 +214,7 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
     v128.store(r2 + 16, c21);
     v128.store(r3, c30);
     v128.store(r3 + 16, c31);
-    if (MR == 6) {
+    if (tr == 6) {
       const r4 = r3 + ld, r5 = r4 + ld;
       if (!overwrite) {
         c40 = f32x4.add(c40, v128.load(r4));
@@ -227,7 +229,7 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
     }
     return;
   }
-  // Edge tile: spill to `tile` (MR x NR floats) and write the valid part.
+  // Edge tile: spill to `tile` (tr x NR floats) and write the valid part.
   v128.store(tile, c00);
   v128.store(tile + 16, c01);
   v128.store(tile + 32, c10);
@@ -236,7 +238,7 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i3
   v128.store(tile + 80, c21);
   v128.store(tile + 96, c30);
   v128.store(tile + 112, c31);
-  if (MR == 6) {
+  if (tr == 6) {
     v128.store(tile + 128, c40);
     v128.store(tile + 144, c41);
     v128.store(tile + 160, c50);
@@ -265,7 +267,11 @@ function blockRows(transA: bool, m: i32, n: i32, k: i32, a: usize, c: usize, j0:
       for (let ib = 0; ib < mc; ib += MR) {
         const rows = min(MR, mc - ib);
         const cAddr = c + ((<usize>(i0 + ib) * n + j0 + jb) << 2);
-        microKernel(kc, ap + (<usize>(ib * kc) << 2), bo, cAddr, n, rows, cols, overwrite, tile);
+        const panel = ap + (<usize>(ib * kc) << 2);
+        // A last panel of at most four rows (e.g. 16 or 32 channels in 6-row panels) takes the
+        // 4-row tile: two thirds of the multiply-adds, and no spill when it has exactly four.
+        if (MR == 6 && rows <= 4) microKernel(4, kc, panel, bo, cAddr, n, rows, cols, overwrite, tile);
+        else microKernel(MR, kc, panel, bo, cAddr, n, rows, cols, overwrite, tile);
       }
     }
   }
