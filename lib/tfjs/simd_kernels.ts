@@ -305,6 +305,28 @@ function stageInput(arena: Arena, x: Float32Array, g: ConvGradGeometry, cp: numb
   return { raw, xp, pos, dp, hp, wp, count, direct };
 }
 
+/**
+ * Fills what {@link stageInput} reserved (after `arena.commit()`): `x` copied in, zero-padded to
+ * `[N, dp, hp, wp, cp]` unless used in place, and the start offset of every output position.
+ */
+function fillInput(
+  l: Loaded,
+  s: ReturnType<typeof stageInput>,
+  x: Float32Array,
+  g: ConvGradGeometry,
+  cp: number,
+) {
+  new Float32Array(l.memory.buffer, s.raw, x.length).set(x);
+  const [n, d, h, w, c] = g.inShape;
+  if (!s.direct) {
+    const [pd, ph, pw] = g.padBefore;
+    l.ex.padCopy(s.raw, s.xp, n, d, h, w, c, s.dp, s.hp, s.wp, cp, pd, ph, pw);
+  }
+  const [od, oh, ow] = g.outSize;
+  const [sd, sh, sw] = g.strides;
+  l.ex.positions(s.pos, n, od, oh, ow, s.dp, s.hp, s.wp, cp, sd, sh, sw);
+}
+
 /** Copies `dy` `[count, f]` into the module's memory at `at` with rows widened to `fp` floats. */
 function stageRows(l: Loaded, at: number, tmp: number, dy: Float32Array, f: number, fp: number) {
   const heap = l.memory.buffer;
@@ -343,27 +365,7 @@ export function convFilterGradWasm(
   const out = arena.take(rowsP * fp * 4);
   if (!arena.commit()) return null;
   const heap = l.memory.buffer;
-  new Float32Array(heap, s.raw, x.length).set(x);
-  const [n, d, h, w] = g.inShape;
-  if (!s.direct) {
-    const [pd, ph, pw] = g.padBefore;
-    l.ex.padCopy(s.raw, s.xp, n, d, h, w, c, s.dp, s.hp, s.wp, c, pd, ph, pw);
-  }
-  const [sd, sh, sw] = g.strides;
-  l.ex.positions(
-    s.pos,
-    n,
-    g.outSize[0],
-    g.outSize[1],
-    g.outSize[2],
-    s.dp,
-    s.hp,
-    s.wp,
-    c,
-    sd,
-    sh,
-    sw,
-  );
+  fillInput(l, s, x, g, c);
   stageRows(l, dyAt, tmp, dy, f, fp);
   const offs = new Int32Array(heap, rowOff, rowsP);
   const [dd, dh, dw] = g.dilations;
@@ -413,27 +415,7 @@ export function depthwiseFilterGradWasm(
   const out = arena.take(taps * cp * 4);
   if (!arena.commit()) return null;
   const heap = l.memory.buffer;
-  new Float32Array(heap, s.raw, x.length).set(x);
-  const [n, d, h, w] = g.inShape;
-  if (!s.direct) {
-    const [pd, ph, pw] = g.padBefore;
-    l.ex.padCopy(s.raw, s.xp, n, d, h, w, c, s.dp, s.hp, s.wp, cp, pd, ph, pw);
-  }
-  const [sd, sh, sw] = g.strides;
-  l.ex.positions(
-    s.pos,
-    n,
-    g.outSize[0],
-    g.outSize[1],
-    g.outSize[2],
-    s.dp,
-    s.hp,
-    s.wp,
-    cp,
-    sd,
-    sh,
-    sw,
-  );
+  fillInput(l, s, x, g, cp);
   stageRows(l, dyAt, tmp, dy, c, cp);
   const offs = new Int32Array(heap, tapOff, taps);
   const [, dh, dw] = g.dilations;
