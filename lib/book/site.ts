@@ -14,6 +14,7 @@ import { escapeXml } from "../viz/svg.ts";
 import { type CellOutput, joinSource, type Notebook } from "./notebook.ts";
 import { describeRun, type RunRecord } from "./record.ts";
 import { SEARCH_JS, SEARCH_PAGE, searchEntries, searchIndexScript } from "./search.ts";
+import { decodeBase64 } from "../common/base64.ts";
 
 /** One chapter to publish. */
 export interface Chapter {
@@ -134,10 +135,6 @@ interface PageContext {
   rewriteLink: (href: string) => string;
 }
 
-function b64bytes(b64: string): Uint8Array {
-  return Uint8Array.from(atob(b64.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
-}
-
 function renderOutput(o: CellOutput, cellNo: number, k: number, ctx: PageContext): string {
   if (o.output_type === "stream") {
     const text = joinSource(o.text).replace(ANSI, "");
@@ -172,7 +169,7 @@ function renderOutput(o: CellOutput, cellNo: number, k: number, ctx: PageContext
     const b64 = data[mime];
     if (typeof b64 === "string" || Array.isArray(b64)) {
       const path = `figures/${ctx.chapter.slug}/cell${cellNo}-${k}.${ext}`;
-      ctx.figures.set(path, b64bytes(joinSource(b64 as string | string[])));
+      ctx.figures.set(path, decodeBase64(joinSource(b64 as string | string[])));
       const m = meta[mime] ?? {};
       const size = (typeof m.width === "number" ? ` width="${m.width}"` : "") +
         (typeof m.height === "number" ? ` height="${m.height}"` : "");

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { decodeBase64 } from "./base64.ts";
+
 /** A build of a module: with relaxed SIMD (fused multiply-add) or plain SIMD. */
 export type SimdBuild = "relaxed-simd" | "simd";
 
@@ -15,13 +17,6 @@ export type SimdBuild = "relaxed-simd" | "simd";
 const INITIAL_PAGES = 32;
 /** Bytes a module's memory can grow to (the builds' maximum, 16,384 pages). */
 export const MAX_MEMORY_BYTES = 16384 * 65536;
-
-function decodeBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** Instantiates the build in `base64` on `memory`; `name` goes into its abort message. */
 export function instantiateBuild<E>(base64: string, memory: WebAssembly.Memory, name: string): E {

@@ -24,6 +24,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { sha256Hex } from "../data/assets.ts";
+import { decodeBase64 } from "../common/base64.ts";
 
 /** The pinned package the weights come from. */
 export const INCEPTION_PACKAGE = "nsfwjs@4.4.0";
@@ -107,7 +108,7 @@ export async function loadInceptionV3(options: InceptionOptions = {}): Promise<t
     for (const p of group.paths) {
       const base64 = load(`${p}.min.js`);
       if (typeof base64 !== "string") throw new Error(`${dir}/${p}.min.js: not a base64 string`);
-      buffers.push(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      buffers.push(decodeBase64(base64));
     }
   }
   const weightData = new Uint8Array(buffers.reduce((n, b) => n + b.length, 0));

@@ -14,6 +14,7 @@ import { crc32 } from "../data/crc.ts";
 import { dirname, relative, resolve } from "node:path";
 import { figureDir } from "./paths.ts";
 import { projectRoot } from "../data/assets.ts";
+import { decodeBase64 } from "../common/base64.ts";
 
 /** Same symbol as `lib/book/recorder.ts`'s `DISPLAY_SINK` (viz does not import book). */
 const DISPLAY_SINK = Symbol.for("deep-learning-in-deno/display-sink");
@@ -112,7 +113,7 @@ export async function displayMedia(data: MediaBundle, metadata: MediaBundle = {}
   for (const [mime, ext] of [["image/png", "png"], ["image/jpeg", "jpg"], ["image/gif", "gif"]]) {
     const b64 = data[mime];
     if (typeof b64 === "string") {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bytes = decodeBase64(b64);
       const file = `${figureDir()}/image-${crc32(bytes).toString(16).padStart(8, "0")}.${ext}`;
       await Deno.mkdir(dirname(file), { recursive: true });
       await Deno.writeFile(file, bytes);
