@@ -22,6 +22,7 @@ import process from "node:process";
 import { useWasm, wasmThreads } from "../../lib/tfjs/mod.ts";
 import { gemmWorkerReady, setGemmKernel, setGemmThreads } from "../../lib/autograd/kernels/mod.ts";
 import { engineWorkload, type Step, tfjsWorkload, WORKLOADS } from "./workloads.ts";
+import { median } from "./stats.ts";
 
 /** PyPI packages of the Python side (CPU-only TensorFlow; PyTorch's CPU build of the same wheel). */
 export const PYTHON_PACKAGES = ["torch==2.14.1", "tensorflow-cpu==2.21.0"];
@@ -189,12 +190,6 @@ async function pythonWithPackages(): Promise<string | null> {
   );
   return null;
 }
-
-const median = (xs: number[]) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // ------------------------------------------------------------------ columns
 await useWasm();

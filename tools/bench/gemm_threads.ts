@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { gemmWasm, wasmHelperReady } from "../../lib/autograd/kernels/gemm_wasm.ts";
 import { Rng } from "../../lib/autograd/mod.ts";
+import { median } from "./stats.ts";
 import { threadCpuMs } from "./thread_cpu.ts";
 
 const { values: opts } = parseArgs({
@@ -34,7 +35,6 @@ const shapes = opts.shapes.split(",").map((s) => {
 
 if (!(await wasmHelperReady())) console.error("the helper thread did not start: 2 threads = 1");
 
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 /** CPU ms so far: the main thread's and all other threads'. */
 function cpu(): { main: number; others: number } {
   let main = 0, others = 0;
