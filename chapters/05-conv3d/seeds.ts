@@ -163,8 +163,8 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
     };
     if (name === "--seeds") {
       a.seeds = value().split(",").map((s) => Number(s.trim()));
-      if (a.seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) {
-        throw new Error("--seeds must be whole numbers >= 0 separated by commas");
+      if (a.seeds.some((s) => !Number.isSafeInteger(s) || s < 1)) {
+        throw new Error("--seeds must be whole numbers >= 1 separated by commas");
       }
     } else if (name === "--styles") {
       a.styles = value().split(",");

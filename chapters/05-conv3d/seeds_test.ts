@@ -81,6 +81,7 @@ Deno.test("parseSweepArgs: defaults, the sweep's options, the rest goes to the n
     "--foo",
   ]]);
   assertThrows(() => parseSweepArgs(["--seeds", "1,x"]), Error, "--seeds");
+  assertThrows(() => parseSweepArgs(["--seeds", "0,1"]), Error, ">= 1"); // the notebook refuses seed 0 too
   assertThrows(() => parseSweepArgs(["--styles", "lightning"]), Error, "--styles");
   assertThrows(() => parseSweepArgs(["--epochs", "0"]), Error, "--epochs");
   assertThrows(() => parseSweepArgs(["--adrenal-only"]), Error, "set by the sweep");
